@@ -1,0 +1,266 @@
+"""Find and decode the CloudFormation templates to check.
+
+A target path is one of:
+
+- a CDK cloud assembly (a directory holding ``manifest.json``, usually ``cdk.out``): every
+  artifact of type ``aws:cloudformation:stack`` is loaded from ``properties.templateFile``;
+  artifacts of type ``cdk:cloud-assembly`` (CDK Stages) are followed into
+  ``properties.directoryName``; nested stacks (``AWS::CloudFormation::Stack`` resources whose
+  ``Metadata["aws:asset:path"]`` names a template in the assembly) are loaded too, as
+  ``<parent stack>/<logical id>``. Source: AWS CDK ``cloud-assembly-schema`` (manifest
+  ``artifacts``) and "Nested stacks" in the AWS CDK Developer Guide.
+- a template file (any extension when named explicitly: JSON or YAML, short-form tags included);
+- a plain directory: every ``*.json``, ``*.yaml``, ``*.yml`` and ``*.template`` file below it,
+  sorted, recursively; a sub-directory holding ``manifest.json`` is read as a cloud assembly, and
+  hidden directories (``.git``...) are skipped.
+
+Templates are decoded with cfn-lint's decoder (:func:`cfnlint.decode.decode`), which expands
+YAML short-form tags (``!Ref``, ``!GetAtt A.B``) to their long form and keeps line marks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import InputError
+
+DEFAULT_REGION = "us-gov-west-1"
+"""Region assumed for a template whose region is not known (plain files, env-agnostic stacks)."""
+
+TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+"""File suffixes read when a plain directory is walked."""
+
+_STACK_ARTIFACT = "aws:cloudformation:stack"
+_NESTED_ASSEMBLY = "cdk:cloud-assembly"
+
+
+@dataclass
+class LoadedTemplate:
+    """One decoded template and where it came from.
+
+    ``template`` is the decoded mapping (cfn-lint ``dict_node``/``str_node`` values carrying
+    ``start_mark`` when the file was decoded from disk). ``region`` is the assembly artifact's
+    region, else :data:`DEFAULT_REGION`; ``account`` the artifact's account when known.
+    """
+
+    stack: str
+    path: Path
+    template: Mapping[str, Any]
+    region: str = DEFAULT_REGION
+    account: str | None = None
+    nested_in: str | None = field(default=None)
+
+    @property
+    def resources(self) -> Mapping[str, Any]:
+        """The ``Resources`` mapping (logical id -> resource)."""
+        res = self.template.get("Resources")
+        return res if isinstance(res, Mapping) else {}
+
+    def line_of(self, logical_id: str, path: Sequence[str | int] = ()) -> int | None:
+        """1-based line of ``path`` (keys and list indexes, starting below the resource, e.g.
+        ``("Properties", "SecurityGroupIngress", 0, "CidrIp")``) inside resource
+        ``logical_id``, or the nearest enclosing node that has a mark. ``None`` when the
+        template carries no marks (built in memory) or the resource is absent."""
+        resources = self.resources
+        line = _key_line(resources, logical_id)
+        node: Any = resources.get(logical_id)
+        if node is None:
+            return line
+        if line is None:
+            line = _node_line(node)
+        for step in path:
+            if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+                line = _key_line(node, step) or _node_line(node[step]) or line
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                node = node[step]
+                line = _node_line(node) or line
+            else:
+                break
+        return line
+
+
+def _node_line(node: Any) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    line = getattr(mark, "line", None)
+    # cfn-lint gives nodes built without a source position a placeholder
+    # ``cfnlint.decode.mark.Mark``; only marks from the YAML/JSON scanner are real.
+    if isinstance(line, int) and not type(mark).__module__.startswith("cfnlint"):
+        return line + 1
+    return None
+
+
+def _key_line(mapping: Any, key: str) -> int | None:
+    """Line of ``key`` itself (decoded keys are ``str_node`` with marks)."""
+    if not isinstance(mapping, Mapping):
+        return None
+    for k in mapping.keys():
+        if k == key:
+            return _node_line(k)
+    return None
+
+
+def load_targets(paths: Iterable[Path | str]) -> list[LoadedTemplate]:
+    """Load every template named by ``paths`` (see the module docstring for what a path may
+    be), in the order given; within a directory, sorted by path.
+
+    A file named twice is loaded once. Raises :class:`InputError` for a missing path, a broken
+    ``manifest.json`` or a file that is not a CloudFormation template (decode error, not a
+    mapping, or no ``Resources`` mapping).
+    """
+    out: list[LoadedTemplate] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            if (path / "manifest.json").is_file():
+                _load_assembly(path, out, seen)
+            else:
+                _load_directory(path, out, seen)
+        else:
+            _add(out, seen, _load_template_file(path, stack=_stack_name_for_file(path)))
+    return out
+
+
+def load_template(path: Path | str, *, stack: str | None = None, region: str = DEFAULT_REGION,
+                  account: str | None = None) -> LoadedTemplate:
+    """Decode one template file. Raises :class:`InputError` as :func:`load_targets` does."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file or directory")
+    return _load_template_file(p, stack=stack or _stack_name_for_file(p), region=region,
+                               account=account)
+
+
+def _add(out: list[LoadedTemplate], seen: set[Path], t: LoadedTemplate) -> None:
+    key = t.path.resolve()
+    if key in seen:
+        return
+    seen.add(key)
+    out.append(t)
+
+
+def _stack_name_for_file(path: Path) -> str:
+    name = path.name
+    for suffix in (".template.json", ".template.yaml", ".template.yml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _load_directory(directory: Path, out: list[LoadedTemplate], seen: set[Path]) -> None:
+    for entry in sorted(directory.iterdir()):
+        if entry.is_dir():
+            if entry.name.startswith("."):
+                continue
+            if (entry / "manifest.json").is_file():
+                _load_assembly(entry, out, seen)
+            else:
+                _load_directory(entry, out, seen)
+        elif entry.is_file() and entry.suffix.lower() in TEMPLATE_SUFFIXES:
+            _add(out, seen, _load_template_file(entry, stack=_stack_name_for_file(entry)))
+
+
+def _parse_environment(env: Any) -> tuple[str | None, str | None]:
+    """``aws://ACCOUNT/REGION`` -> (account, region); ``unknown-*`` parts -> None."""
+    if not isinstance(env, str) or not env.startswith("aws://"):
+        return None, None
+    parts = env[len("aws://"):].split("/")
+    account = parts[0] if parts and parts[0] and parts[0] != "unknown-account" else None
+    region = parts[1] if len(parts) > 1 and parts[1] and parts[1] != "unknown-region" else None
+    return account, region
+
+
+def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Path]) -> None:
+    manifest_path = directory / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{manifest_path}: not a readable cloud assembly manifest: {exc}") from exc
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    if not isinstance(artifacts, dict):
+        raise InputError(f"{manifest_path}: not a cloud assembly manifest: no artifacts mapping")
+    for artifact_id, artifact in artifacts.items():
+        if not isinstance(artifact, dict):
+            continue
+        kind = artifact.get("type")
+        props = artifact.get("properties") if isinstance(artifact.get("properties"), dict) else {}
+        if kind == _STACK_ARTIFACT:
+            template_file = props.get("templateFile")
+            if not isinstance(template_file, str):
+                raise InputError(
+                    f"{manifest_path}: artifact {artifact_id!r} has no properties.templateFile")
+            template_path = directory / template_file
+            if not template_path.is_file():
+                raise InputError(f"{template_path}: no such file (templateFile of artifact "
+                                 f"{artifact_id!r} in {manifest_path})")
+            account, region = _parse_environment(artifact.get("environment"))
+            stack = artifact.get("displayName") or artifact_id
+            loaded = _load_template_file(template_path, stack=str(stack),
+                                         region=region or DEFAULT_REGION, account=account)
+            _add(out, seen, loaded)
+            _load_nested_stacks(directory, loaded, out, seen)
+        elif kind == _NESTED_ASSEMBLY:
+            sub = props.get("directoryName")
+            if not isinstance(sub, str):
+                raise InputError(
+                    f"{manifest_path}: artifact {artifact_id!r} has no properties.directoryName")
+            sub_dir = directory / sub
+            if not (sub_dir / "manifest.json").is_file():
+                raise InputError(f"{sub_dir}: nested cloud assembly of artifact {artifact_id!r} "
+                                 f"has no manifest.json")
+            _load_assembly(sub_dir, out, seen)
+
+
+def _load_nested_stacks(directory: Path, parent: LoadedTemplate, out: list[LoadedTemplate],
+                        seen: set[Path]) -> None:
+    for logical_id, res in parent.resources.items():
+        if not isinstance(res, Mapping) or res.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        meta = res.get("Metadata")
+        asset = meta.get("aws:asset:path") if isinstance(meta, Mapping) else None
+        if not isinstance(asset, str):
+            continue
+        nested_path = directory / asset
+        if not nested_path.is_file():
+            continue
+        nested = _load_template_file(nested_path, stack=f"{parent.stack}/{logical_id}",
+                                     region=parent.region, account=parent.account)
+        nested.nested_in = parent.stack
+        _add(out, seen, nested)
+        _load_nested_stacks(directory, nested, out, seen)
+
+
+def _load_template_file(path: Path, *, stack: str, region: str = DEFAULT_REGION,
+                        account: str | None = None) -> LoadedTemplate:
+    template = _decode(path)
+    return LoadedTemplate(stack=stack, path=path, template=template, region=region,
+                          account=account)
+
+
+def _decode(path: Path) -> Mapping[str, Any]:
+    from cfnlint.decode import decode  # imported lazily: cfn-lint import costs ~0.3 s
+
+    def bad(why: str) -> InputError:
+        return InputError(f"{path}: not a CloudFormation template: {why}")
+
+    if path.is_dir():
+        raise bad("is a directory")
+    try:
+        template, matches = decode(str(path))
+    except Exception as exc:  # the decoder reports most problems as matches; be safe
+        raise bad(f"{type(exc).__name__}: {exc}") from exc
+    if matches:
+        first = matches[0]
+        where = f"line {first.linenumber}: " if getattr(first, "linenumber", None) else ""
+        raise bad(f"{where}{first.message}")
+    if not isinstance(template, Mapping):
+        raise bad(f"top level is {type(template).__name__}, not a mapping")
+    if not isinstance(template.get("Resources"), Mapping):
+        raise bad("no Resources mapping")
+    return template

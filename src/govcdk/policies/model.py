@@ -1,0 +1,179 @@
+"""The engine's data model: rules, check results, findings and reports.
+
+Nothing here imports ``aws_cdk``: the engine reads CloudFormation, so it checks any template,
+CDK-synthesized or hand-written. Shapes follow ARCHITECTURE.md ("Findings and reports").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+
+class Status(str, enum.Enum):
+    """Verdict of one rule on one resource (or template).
+
+    ``PASS``/``FAIL``/``NOT_APPLICABLE`` come from a rule's check. The engine alone produces
+    ``UNKNOWN`` (a value it could not resolve) and ``ERROR`` (a check that raised); both fail by
+    default, so nothing passes silently.
+    """
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    UNKNOWN = "UNKNOWN"
+    ERROR = "ERROR"
+
+    @property
+    def failing(self) -> bool:
+        return self in (Status.FAIL, Status.UNKNOWN, Status.ERROR)
+
+
+class Severity(str, enum.Enum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return ["LOW", "MEDIUM", "HIGH", "CRITICAL"].index(self.value)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a rule's check returns for one resource.
+
+    ``path`` is the property path of the offending (or deciding) value, as a tuple of keys and
+    list indexes starting at the resource, e.g. ``("Properties", "SecurityGroupIngress", 0,
+    "CidrIp")``.
+    """
+
+    status: Status
+    message: str = ""
+    path: tuple[str | int, ...] = ()
+
+    @classmethod
+    def passed(cls, message: str = "", path: tuple[str | int, ...] = ()) -> "CheckResult":
+        return cls(Status.PASS, message, path)
+
+    @classmethod
+    def failed(cls, message: str, path: tuple[str | int, ...] = ()) -> "CheckResult":
+        return cls(Status.FAIL, message, path)
+
+    @classmethod
+    def not_applicable(cls, message: str = "") -> "CheckResult":
+        return cls(Status.NOT_APPLICABLE, message)
+
+    @classmethod
+    def unknown(cls, message: str, path: tuple[str | int, ...] = ()) -> "CheckResult":
+        return cls(Status.UNKNOWN, message, path)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One flat finding per (source, rule, resource).
+
+    ``source`` is ``"govcdk"`` for the engine's own rules and the scanner's name (``"cfn-lint"``)
+    for findings another tool produced. ``logical_id`` is empty for template-level findings.
+    ``line`` is the 1-based line of ``property_path`` in the template file when the decoder
+    knows it, else ``None``.
+    """
+
+    source: str
+    rule_id: str
+    title: str
+    severity: Severity
+    controls: tuple[str, ...]
+    status: Status
+    message: str
+    stack: str
+    template_path: str
+    logical_id: str = ""
+    resource_type: str = ""
+    property_path: str = ""
+    cdk_path: str = ""
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "controls": list(self.controls),
+            "status": self.status.value,
+            "message": self.message,
+            "stack": self.stack,
+            "template_path": self.template_path,
+            "logical_id": self.logical_id,
+            "resource_type": self.resource_type,
+            "property_path": self.property_path,
+            "cdk_path": self.cdk_path,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A template the engine checked: its stack name, file and resource count."""
+
+    stack: str
+    path: str
+    resource_count: int
+    region: str
+
+
+@dataclass
+class Report:
+    """Everything one ``govcdk check`` run found: the templates checked and every finding,
+    passing ones included (they are the evidence an assessor asks for)."""
+
+    templates: list[TemplateInfo] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rules_run: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for f in self.findings:
+            out[f.status.value] += 1
+        return out
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.status.failing]
+
+    def extend(self, other: "Report") -> None:
+        self.templates.extend(other.templates)
+        self.findings.extend(other.findings)
+        for r in other.rules_run:
+            if r not in self.rules_run:
+                self.rules_run.append(r)
+
+
+CheckFn = Callable[..., "CheckResult | list[CheckResult]"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata and its check.
+
+    ``scope`` is ``"resource"`` (``check(resource, ctx)`` is called once per resource whose
+    type is in ``resource_types``) or ``"template"`` (``check(ctx)`` returns a mapping of
+    logical id to :class:`CheckResult`, for joins such as VPC to flow log). ``controls`` are
+    NIST SP 800-53 Rev 5 ids printed as in the catalog (``SC-28(1)``).
+    """
+
+    id: str
+    name: str
+    title: str
+    scope: str
+    resource_types: tuple[str, ...]
+    controls: tuple[str, ...]
+    severity: Severity
+    rationale: str
+    remediation: str
+    check: CheckFn
+    references: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)

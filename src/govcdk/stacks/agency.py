@@ -1,0 +1,58 @@
+"""Build the CDK app for one agency: offline, deterministic, GovCloud-correct."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from aws_cdk import App
+
+from govcdk.config import AgencyConfig
+from govcdk.stacks.compute_stack import ComputeStack
+from govcdk.stacks.keys_stack import KeysStack
+from govcdk.stacks.network_stack import NetworkStack
+
+
+def _load_flags() -> dict:
+    text = resources.files("govcdk").joinpath("data", "cdk_feature_flags.json").read_text("utf-8")
+    return json.loads(text)["flags"]
+
+
+FEATURE_FLAGS: dict = _load_flags()
+"""The CDK feature flags every agency app is built with: aws-cdk-lib's recommended flags plus
+``aws-us-gov`` in ``@aws-cdk/core:target-partitions``. ``cdk.json`` carries the same
+(``scripts/gen_cdk_flags.py`` writes both)."""
+
+
+def stack_names(config: AgencyConfig) -> list[str]:
+    """Stack names in deployment order: keys, network, compute."""
+    code = config.agency.code
+    return [f"{code}-keys", f"{code}-network", f"{code}-compute"]
+
+
+def build_app(config: AgencyConfig, outdir: str | Path | None = None) -> App:
+    """Compose the agency's stacks into an :class:`aws_cdk.App` (not yet synthesized).
+
+    No context lookups, no credentials: availability zones come from
+    :mod:`govcdk.govcloud`, the AMI is a deploy-time SSM parameter, analytics metadata is off,
+    so the same agency file gives byte-identical templates.
+    """
+    app = App(
+        outdir=str(outdir) if outdir is not None else None,
+        # Without these, construct creation stacks (holding jsii temp paths that change every
+        # run) land in the metadata files and cdk.out is not byte-identical between runs.
+        context={**FEATURE_FLAGS, "aws:cdk:disable-stack-trace": True,
+                 "aws:cdk:disable-creation-stack-traces": True},
+        analytics_reporting=False,
+        # govcdk runs cfn-lint itself for both GovCloud regions and reports its findings with
+        # its own; CDK's built-in "CloudFormation Validate" plugin would duplicate that, print
+        # to stderr during synthesis, and write jsii temp paths (new every run) into cdk.out.
+        builtin_cloud_formation_validation=False,
+    )
+    keys_name, network_name, compute_name = stack_names(config)
+    keys = KeysStack(app, keys_name, config=config)
+    # Cross-stack references (key ARNs, VPC and subnet ids) order the deployment by themselves.
+    network = NetworkStack(app, network_name, config=config, keyring=keys.keyring)
+    ComputeStack(app, compute_name, config=config, keyring=keys.keyring, network=network.network)
+    return app

@@ -1,0 +1,42 @@
+"""What every agency stack shares: explicit GovCloud environment, real AZs, tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Environment, Stack, Tags
+from constructs import Construct
+
+from govcdk import govcloud
+from govcdk.config import AgencyConfig
+
+
+class AgencyStack(Stack):
+    """Base class: ``env`` set from the agency file, availability zones from
+    :mod:`govcdk.govcloud` (never ``dummy1a``, never a context lookup), termination
+    protection on, and the agency tags on every taggable resource:
+    ``govcdk:agency``, ``govcdk:system-id``, ``govcdk:impact-level``,
+    ``govcdk:data-classification``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: AgencyConfig, description: str,
+                 **kwargs: Any) -> None:
+        super().__init__(
+            scope, id,
+            env=Environment(account=config.account, region=config.region),
+            description=f"govcdk {config.agency.code}: {description}",
+            termination_protection=True,
+            **kwargs,
+        )
+        self.config = config
+        self._azs = list(govcloud.region(config.region).availability_zones)
+        tags = Tags.of(self)
+        tags.add("govcdk:agency", config.agency.code)
+        tags.add("govcdk:system-id", config.agency.system_id)
+        tags.add("govcdk:impact-level", config.impact_level.value)
+        tags.add("govcdk:data-classification", config.data_classification.value)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The region's real availability zone names (overrides CDK's context lookup)."""
+        return self._azs
