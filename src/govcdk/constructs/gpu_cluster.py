@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from aws_cdk import CfnParameter, Fn, Stack
+from aws_cdk import Aws, CfnMapping, CfnParameter, Fn, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -113,6 +113,14 @@ class GpuCluster(Construct):
 
         self.placement_group = ec2.CfnPlacementGroup(self, "PlacementGroup", strategy="cluster")
 
+        # The instance type is written per region: this template carries it only for the
+        # region it was validated against (govcloud.instance_types), so it cannot be launched
+        # by mistake where the type is not offered. AgencyStack's TargetRegion rule makes a
+        # deployment to another region fail with a clear message.
+        type_map = CfnMapping(self, "InstanceTypeByRegion",
+                              mapping={region: {"InstanceType": instance_type}})
+        type_map.override_logical_id("GpuInstanceTypeByRegion")
+
         interfaces = [
             ec2.CfnLaunchTemplate.NetworkInterfaceProperty(
                 network_card_index=spec.network_card_index,
@@ -128,7 +136,7 @@ class GpuCluster(Construct):
             self, "LaunchTemplate",
             launch_template_data=ec2.CfnLaunchTemplate.LaunchTemplateDataProperty(
                 image_id=self.ami_parameter.value_as_string,
-                instance_type=instance_type,
+                instance_type=type_map.find_in_map(Aws.REGION, "InstanceType"),
                 iam_instance_profile=ec2.CfnLaunchTemplate.IamInstanceProfileProperty(arn=profile.attr_arn),
                 metadata_options=ec2.CfnLaunchTemplate.MetadataOptionsProperty(
                     http_tokens="required", http_endpoint="enabled",

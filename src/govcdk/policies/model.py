@@ -16,7 +16,8 @@ class Status(str, enum.Enum):
 
     ``PASS``/``FAIL``/``NOT_APPLICABLE`` come from a rule's check. The engine alone produces
     ``UNKNOWN`` (a value it could not resolve) and ``ERROR`` (a check that raised); both fail by
-    default, so nothing passes silently.
+    default, so nothing passes silently. ``SUPPRESSED`` is a failing result acknowledged in
+    the resource's ``Metadata.govcdk.suppressions`` with a reason; it stays in the report.
     """
 
     PASS = "PASS"
@@ -24,6 +25,7 @@ class Status(str, enum.Enum):
     NOT_APPLICABLE = "NOT_APPLICABLE"
     UNKNOWN = "UNKNOWN"
     ERROR = "ERROR"
+    SUPPRESSED = "SUPPRESSED"
 
     @property
     def failing(self) -> bool:
@@ -78,7 +80,9 @@ class Finding:
     ``source`` is ``"govcdk"`` for the engine's own rules and the scanner's name (``"cfn-lint"``)
     for findings another tool produced. ``logical_id`` is empty for template-level findings.
     ``line`` is the 1-based line of ``property_path`` in the template file when the decoder
-    knows it, else ``None``.
+    knows it, else ``None``. ``suppression`` is the acknowledged reason when ``status`` is
+    ``SUPPRESSED``. ``paths`` lists every failing property path when a check reported
+    several locations (``property_path`` is the first of them).
     """
 
     source: str
@@ -95,6 +99,8 @@ class Finding:
     property_path: str = ""
     cdk_path: str = ""
     line: int | None = None
+    paths: tuple[str, ...] = ()
+    suppression: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,17 +118,24 @@ class Finding:
             "property_path": self.property_path,
             "cdk_path": self.cdk_path,
             "line": self.line,
+            "paths": list(self.paths),
+            "suppression": self.suppression,
         }
 
 
 @dataclass(frozen=True)
 class TemplateInfo:
-    """A template the engine checked: its stack name, file and resource count."""
+    """A template the engine checked: its stack name, file and resource count.
+
+    ``notes`` says what the engine could not check in it (e.g. ``Fn::ForEach`` resources it
+    does not expand).
+    """
 
     stack: str
     path: str
     resource_count: int
     region: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -162,7 +175,10 @@ class Rule:
     ``scope`` is ``"resource"`` (``check(resource, ctx)`` is called once per resource whose
     type is in ``resource_types``) or ``"template"`` (``check(ctx)`` returns a mapping of
     logical id to :class:`CheckResult`, for joins such as VPC to flow log). ``controls`` are
-    NIST SP 800-53 Rev 5 ids printed as in the catalog (``SC-28(1)``).
+    NIST SP 800-53 Rev 5 ids printed as in the catalog (``SC-28(1)``). ``resource_types`` may
+    be ``("*",)`` for every type. ``raw_paths`` is True when the check reports paths into the
+    raw (unresolved) properties rather than the resolved ones, so the engine does not
+    translate them.
     """
 
     id: str
@@ -177,3 +193,4 @@ class Rule:
     check: CheckFn
     references: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    raw_paths: bool = False

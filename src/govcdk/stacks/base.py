@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Aws, CfnRule, CfnRuleAssertion, Environment, Fn, Stack, Tags
 from constructs import Construct
 
 from govcdk import govcloud
@@ -12,7 +12,8 @@ from govcdk.config import AgencyConfig
 
 
 class AgencyStack(Stack):
-    """Base class: ``env`` set from the agency file, availability zones from
+    """Base class: ``env`` set from the agency file, a CloudFormation rule ``TargetRegion``
+    that fails any deployment outside that region, availability zones from
     :mod:`govcdk.govcloud` (never ``dummy1a``, never a context lookup), termination
     protection on, and the agency tags on every taggable resource:
     ``govcdk:agency``, ``govcdk:system-id``, ``govcdk:impact-level``,
@@ -30,6 +31,12 @@ class AgencyStack(Stack):
         )
         self.config = config
         self._azs = list(govcloud.region(config.region).availability_zones)
+        # GOV-2: the stack deploys only to the region it was synthesized and checked for.
+        CfnRule(self, "TargetRegion", assertions=[CfnRuleAssertion(
+            assert_=Fn.condition_equals(Aws.REGION, config.region),
+            assert_description=(f"{id} was synthesized and checked for {config.region} "
+                                f"(agency {config.agency.code}); deploy it there or re-synthesize"),
+        )])
         tags = Tags.of(self)
         tags.add("govcdk:agency", config.agency.code)
         tags.add("govcdk:system-id", config.agency.system_id)

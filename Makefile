@@ -1,0 +1,57 @@
+# govcdk: `make demo` runs the main job, `make test` the whole test suite. Each sets up what is
+# missing first: a Python virtual environment from the hashed lock file, and the npm side (the
+# AWS CDK CLI, and Node.js 22 for jsii when the system Node.js is older than 22).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+AGENCY ?= agencies/reference.yaml
+OUT ?= cdk.out
+PYTEST_ARGS ?=
+
+.PHONY: setup demo synth check test lock clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.lock pyproject.toml
+	@echo "setup: Python environment in $(VENV) (hashed lock: requirements.lock)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "setup: npm (Node.js) is required for the AWS CDK; install Node.js and npm"; exit 1; }
+	@major=$$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'); \
+	if [[ -z "$$major" || "$$major" -lt 22 ]]; then \
+	  echo "setup: system Node.js $${major:-none} is end-of-life for jsii; installing Node.js 22 and the CDK CLI from npm"; \
+	  npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "setup: using system Node.js $$major; installing the CDK CLI from npm"; \
+	  npm ci --no-audit --no-fund --loglevel=error --omit=optional; \
+	fi
+	@touch $@
+
+synth: setup
+	$(VENV)/bin/govcdk synth --agency $(AGENCY) --out $(OUT)
+
+check: setup
+	$(VENV)/bin/govcdk check $(OUT) --output reports/$(notdir $(basename $(AGENCY))).json
+
+demo: synth check
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-resolve the Python lock (needs pip-tools; names, versions and hashes only).
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+	  --no-emit-trusted-host --extra dev --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(OUT) reports .pytest_cache build src/*.egg-info

@@ -1,0 +1,161 @@
+"""The ``govcdk`` command line.
+
+Exit codes (a contract for CI):
+
+- ``0``: no failing finding (``FAIL``, ``UNKNOWN`` or ``ERROR``) at or above ``--fail-on``;
+- ``1``: failing findings;
+- ``2``: usage or input error (bad agency file, unreadable or non-CloudFormation template,
+  unknown option), reported as one message, never a traceback.
+
+``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+class UsageError(click.ClickException):
+    """A user error: printed as ``govcdk: error: <message>`` and exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"govcdk: error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govcdk", prog_name="govcdk")
+def main() -> None:
+    """Compliant-by-construction AI infrastructure for AWS GovCloud (US).
+
+    \b
+    govcdk synth   synthesize an agency's CloudFormation templates (offline)
+    govcdk check   check templates against the FedRAMP Rev 5 rule pack and cfn-lint
+    govcdk rules   list the rules
+    """
+
+
+@main.command()
+@click.option("--agency", "agency_file", default="agencies/reference.yaml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
+@click.option("--out", "outdir", default="cdk.out", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
+def synth(agency_file: Path, outdir: Path) -> None:
+    """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups)."""
+    from govcdk.config import AgencyConfigError, load_agency
+
+    try:
+        config = load_agency(agency_file)
+    except AgencyConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"--out {outdir}: exists and is not a directory")
+    if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / "manifest.json").exists():
+        raise UsageError(
+            f"--out {outdir}: directory is not empty and is not a cloud assembly (no manifest.json); "
+            "choose an empty or new directory so nothing of yours is overwritten")
+
+    from govcdk._node import configure_jsii
+
+    if configure_jsii() is None:
+        click.echo("govcdk: warning: no Node.js >= 22 found for jsii; run `make setup`", err=True)
+    from govcdk.stacks import build_app
+
+    assembly = build_app(config, outdir).synth()
+    for stack in assembly.stacks:
+        click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
+                   f"{outdir / stack.template_file}")
+
+
+def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--parameter {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
+              help="Override a template parameter (repeatable).")
+@click.option("--rule", "rule_patterns", multiple=True, metavar="PATTERN",
+              help="Run only rules whose id matches (fnmatch, repeatable), e.g. 'GOV-KMS-*'.")
+@click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
+              help="Region to evaluate templates for (default: the assembly's, else us-gov-west-1).")
+@click.option("--cfn-lint/--no-cfn-lint", "run_cfnlint", default=True, show_default=True,
+              help="Also run cfn-lint for both GovCloud regions.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Lowest severity whose failing findings make the exit code 1.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the JSON report to this file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print on the terminal.")
+@click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
+def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: tuple[str, ...],
+          region: str | None, run_cfnlint: bool, fail_on: str, output: Path | None, fmt: str,
+          show_passed: bool) -> None:
+    """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
+    directories of templates (default ./cdk.out)."""
+    from govcdk.policies import engine
+    from govcdk.policies.errors import InputError, PolicyError
+    from govcdk.policies.loader import load_targets
+    from govcdk.policies.model import Severity
+    from govcdk.policies.reporters.json_report import to_json
+    from govcdk.policies.reporters.text import render_text
+
+    targets = list(paths) or [Path("cdk.out")]
+    params = _parse_parameters(parameters)
+    try:
+        rules = engine.select_rules(engine.load_rules(), rule_patterns or None)
+        templates = load_targets(targets)
+        report = engine.check_templates(templates, rules, parameters=params, region=region)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    if run_cfnlint:
+        from govcdk.scanners import cfnlint
+
+        report.extend(cfnlint.scan((t.stack, t.path, t.template) for t in templates))
+
+    if output is not None:
+        if output.exists() and output.is_dir():
+            raise UsageError(f"--output {output}: is a directory")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(to_json(report), encoding="utf-8")
+    if fmt == "json":
+        click.echo(to_json(report))
+    else:
+        from rich.console import Console
+
+        render_text(report, Console(), show_passed=show_passed)
+        if output is not None:
+            click.echo(f"JSON report: {output}")
+
+    threshold = Severity[fail_on.upper()].rank
+    failing = [f for f in report.findings if f.status.failing and f.severity.rank >= threshold]
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@main.command()
+def rules() -> None:
+    """List the rules: id, severity, NIST SP 800-53 Rev 5 controls and title."""
+    from govcdk.policies.engine import load_rules
+
+    for r in sorted(load_rules(), key=lambda r: r.id):
+        click.echo(f"{r.id}  {r.severity.value:<8}  {', '.join(r.controls):<28}  {r.title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

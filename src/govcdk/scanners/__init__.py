@@ -1,0 +1,1 @@
+"""Other tools' checks, normalized to govcdk :class:`~govcdk.policies.model.Finding` objects."""

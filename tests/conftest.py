@@ -1,0 +1,50 @@
+"""Shared fixtures. CDK synthesis costs seconds (jsii starts Node.js), so the reference agency is
+synthesized once per test session and every test reads that one cloud assembly."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from govcdk._node import configure_jsii
+
+ROOT = Path(__file__).resolve().parents[1]
+configure_jsii(ROOT)  # before anything imports aws_cdk
+
+REFERENCE = ROOT / "agencies" / "reference.yaml"
+
+
+def shared_dir() -> Path:
+    """``shared/`` beside the checkout (corpus, OSCAL), or ``$GOVCDK_SHARED``."""
+    return Path(os.environ.get("GOVCDK_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def reference_config():
+    from govcdk.config import load_agency
+
+    return load_agency(REFERENCE)
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(tmp_path_factory, reference_config) -> Path:
+    """The reference agency synthesized once: the cloud assembly directory."""
+    from govcdk.stacks import build_app
+
+    out = tmp_path_factory.mktemp("reference") / "cdk.out"
+    build_app(reference_config, out).synth()
+    return out
+
+
+@pytest.fixture(scope="session")
+def reference_templates(reference_assembly) -> dict[str, dict]:
+    """Stack name -> decoded template of the reference agency."""
+    manifest = json.loads((reference_assembly / "manifest.json").read_text())
+    out = {}
+    for name, art in manifest["artifacts"].items():
+        if art["type"] == "aws:cloudformation:stack":
+            out[name] = json.loads((reference_assembly / art["properties"]["templateFile"]).read_text())
+    return out

@@ -1,0 +1,85 @@
+"""AgencyConfig: the reference file validates; each kind of bad input gets one clear message
+naming the file, the field, the bad value and what is allowed."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govcdk.config import AgencyConfigError, ImpactLevel, load_agency
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = yaml.safe_load((ROOT / "agencies" / "reference.yaml").read_text())
+
+
+def test_reference_agency():
+    cfg = load_agency(ROOT / "agencies" / "reference.yaml")
+    assert cfg.impact_level is ImpactLevel.HIGH
+    assert cfg.region == "us-gov-west-1"
+    assert cfg.cluster.instance_type == "p5.48xlarge" and cfg.cluster.node_count == 2
+    assert cfg.network.cidr == "10.40.0.0/16"
+    assert cfg.logging.retention_days == 365
+
+
+def _write(tmp_path, **changes):
+    data = yaml.safe_load(yaml.safe_dump(REFERENCE))
+    for dotted, value in changes.items():
+        node = data
+        *parents, leaf = dotted.split("__")
+        for p in parents:
+            node = node[p]
+        if value is ...:
+            del node[leaf]
+        else:
+            node[leaf] = value
+    path = tmp_path / "agency.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"impact_level": "hi"}, r"field impact_level: bad value 'hi': Input should be 'low', 'moderate' or 'high'"),
+    ({"region": "us-east-1"}, r"field region: bad value 'us-east-1': allowed: us-gov-west-1, us-gov-east-1"),
+    ({"account": "12345"}, r"field account: bad value '12345': allowed: a 12-digit AWS account id"),
+    ({"cluster__node_count": 0}, r"field cluster.node_count: bad value 0: Input should be greater than or equal to 1"),
+    ({"cluster__node_count": 65}, r"field cluster.node_count: bad value 65: Input should be less than or equal to 64"),
+    ({"network__cidr": "10.40.0.0/33"}, r"field network.cidr: bad value '10.40.0.0/33': not an IPv4 network"),
+    ({"network__cidr": "10.40.0.1/16"}, r"field network.cidr: bad value '10.40.0.1/16': not an IPv4 network.*host bits"),
+    ({"network__cidr": "8.8.0.0/16"}, r"field network.cidr: bad value '8.8.0.0/16': must be a private \(RFC 1918\) range"),
+    ({"network__cidr": "10.0.0.0/8"}, r"field network.cidr: bad value '10.0.0.0/8': prefix length must be /16 to /24"),
+    ({"network__az_count": 4}, r"field network.az_count: bad value 4: Input should be less than or equal to 3"),
+    ({"logging__retention_days": 90}, r"field logging.retention_days: bad value 90: allowed: 365, 400, .* \(AU-11"),
+    ({"logging__retention_days": 366}, r"field logging.retention_days: bad value 366: allowed: 365, 400"),
+    ({"agency__code": "AIRX"}, r"field agency.code: bad value 'AIRX': allowed: 2..12 characters: a lower-case letter"),
+    ({"agency__system_id": "bad id"}, r"field agency.system_id: bad value 'bad id': allowed: upper-case letters"),
+    ({"colour": "blue"}, r"field colour: bad value 'blue': unknown field; allowed fields here: agency, impact_level"),
+    ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': not offered in us-gov-west-1; accelerated types offered there: .*p5.48xlarge"),
+    ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1; accelerated types offered there: .*p6-b200.48xlarge"),
+    ({"cluster": ...}, r"field cluster: required field is missing"),
+])
+def test_bad_agency_file_message(tmp_path, changes, expected):
+    path = _write(tmp_path, **changes)
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: field "), msg
+    assert __import__("re").search(expected, msg), msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AgencyConfigError, match=r"nope.yaml: agency file not found"):
+        load_agency(tmp_path / "nope.yaml")
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    p = tmp_path / "a.yaml"
+    p.write_text("agency:\n  code: airx\n  name: [unclosed\n")
+    with pytest.raises(AgencyConfigError, match=r"a.yaml \(line \d+, column \d+\): not valid YAML"):
+        load_agency(p)
+
+
+def test_not_a_mapping(tmp_path):
+    p = tmp_path / "a.yaml"
+    p.write_text("- just\n- a list\n")
+    with pytest.raises(AgencyConfigError, match=r"a.yaml: an agency file is a YAML mapping .*got list"):
+        load_agency(p)
