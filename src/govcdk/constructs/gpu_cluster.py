@@ -7,9 +7,9 @@ monitoring).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping
 
-from aws_cdk import Aws, CfnMapping, CfnParameter, Fn, Stack
+from aws_cdk import Aws, CfnMapping, CfnParameter, CfnTag, Fn, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -56,6 +56,9 @@ class GpuCluster(Construct):
     :param root_volume_gib: root volume size, GiB (default 512).
     :param root_device_name: default ``/dev/sda1`` (Deep Learning AMI, Ubuntu).
     :param containers: allow IMDS hop limit 2 for containers (default False).
+    :param launch_tags: tags for the launch template and, through its ``TagSpecifications``,
+        every instance, volume and network interface it launches (CDK's ``Tags`` do not reach
+        into launch-template data).
     :raises ValueError: node count outside 1..max_nodes, instance type not offered in the
         region (the message lists the accelerated types offered there), unknown type, type
         without EFA.
@@ -77,6 +80,7 @@ class GpuCluster(Construct):
         root_volume_gib: int = 512,
         root_device_name: str = "/dev/sda1",
         containers: bool = False,
+        launch_tags: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not 1 <= node_count <= max_nodes:
@@ -121,6 +125,7 @@ class GpuCluster(Construct):
                               mapping={region: {"InstanceType": instance_type}})
         type_map.override_logical_id("GpuInstanceTypeByRegion")
 
+        tag_list = [CfnTag(key=k, value=v) for k, v in sorted((launch_tags or {}).items())]
         interfaces = [
             ec2.CfnLaunchTemplate.NetworkInterfaceProperty(
                 network_card_index=spec.network_card_index,
@@ -154,7 +159,13 @@ class GpuCluster(Construct):
                 network_interfaces=interfaces,
                 placement=ec2.CfnLaunchTemplate.PlacementProperty(group_name=self.placement_group.ref),
                 user_data=Fn.base64(USER_DATA),
+                tag_specifications=[
+                    ec2.CfnLaunchTemplate.TagSpecificationProperty(resource_type=rt, tags=tag_list)
+                    for rt in ("instance", "volume", "network-interface")
+                ] if tag_list else None,
             ),
+            tag_specifications=[ec2.CfnLaunchTemplate.LaunchTemplateTagSpecificationProperty(
+                resource_type="launch-template", tags=tag_list)] if tag_list else None,
         )
         self.auto_scaling_group = autoscaling.CfnAutoScalingGroup(
             self, "AutoScalingGroup",

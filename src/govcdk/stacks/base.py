@@ -11,6 +11,17 @@ from govcdk import govcloud
 from govcdk.config import AgencyConfig
 
 
+def agency_tags(config: AgencyConfig) -> dict[str, str]:
+    """The tags on every agency resource. Values are identifiers only: tags leave the GovCloud
+    boundary in AWS metadata."""
+    return {
+        "govcdk:agency": config.agency.code,
+        "govcdk:system-id": config.agency.system_id,
+        "govcdk:impact-level": config.impact_level.value,
+        "govcdk:data-classification": config.data_classification.value,
+    }
+
+
 class AgencyStack(Stack):
     """Base class: ``env`` set from the agency file, a CloudFormation rule ``TargetRegion``
     that fails any deployment outside that region, availability zones from
@@ -37,11 +48,8 @@ class AgencyStack(Stack):
             assert_description=(f"{id} was synthesized and checked for {config.region} "
                                 f"(agency {config.agency.code}); deploy it there or re-synthesize"),
         )])
-        tags = Tags.of(self)
-        tags.add("govcdk:agency", config.agency.code)
-        tags.add("govcdk:system-id", config.agency.system_id)
-        tags.add("govcdk:impact-level", config.impact_level.value)
-        tags.add("govcdk:data-classification", config.data_classification.value)
+        for key, value in agency_tags(config).items():
+            Tags.of(self).add(key, value)
 
     @property
     def availability_zones(self) -> list[str]:

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from govcdk.config import AgencyConfig
 from govcdk.constructs import AgencyKeyring, GpuCluster, IsolatedVpc
-from govcdk.stacks.base import AgencyStack
+from govcdk.stacks.base import AgencyStack, agency_tags
 
 
 class ComputeStack(AgencyStack):
@@ -26,4 +26,5 @@ class ComputeStack(AgencyStack):
             instance_type=config.cluster.instance_type,
             node_count=config.cluster.node_count,
             ami_ssm_parameter=config.ami_parameter,
+            launch_tags=agency_tags(config),
         )

@@ -1,0 +1,139 @@
+"""Deploy every synthesized stack of the reference agency into moto's CloudFormation in
+us-gov-west-1 (no real AWS: moto serves the APIs in-process) and read the result back.
+
+Every resource must be created, unless its type is listed in MOTO_UNSUPPORTED with the reason.
+MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names the bug.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+pytestmark = pytest.mark.aws
+
+REGION = "us-gov-west-1"
+
+MOTO_UNSUPPORTED = {
+    "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
+    "AWS::EC2::PlacementGroup": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
+}
+
+
+def _kms_tags_for_moto(template: dict) -> dict:
+    """moto 5.2.5 creates AWS::KMS::Key from CloudFormation with its Tags still in the
+    CloudFormation shape (Key/Value) and then fails with KeyError 'TagKey' in its tagging
+    service; give moto the KMS API's shape (TagKey/TagValue). Only the test harness does this."""
+    t = copy.deepcopy(template)
+    for res in t["Resources"].values():
+        if res["Type"] == "AWS::KMS::Key" and "Tags" in res.get("Properties", {}):
+            res["Properties"]["Tags"] = [{"TagKey": x["Key"], "TagValue": x["Value"]} for x in res["Properties"]["Tags"]]
+    return t
+
+
+MOTO_WORKAROUNDS = [_kms_tags_for_moto]
+
+MOTO_NO_PHYSICAL_ID = {
+    "AWS::EC2::SecurityGroupIngress": "moto adds the rule to the group but reports no physical id; "
+                                      "test_cluster_security_group_rules reads the rule back instead",
+}
+
+
+@pytest.fixture(scope="module")
+def deployed(reference_templates, reference_config, monkeypatch_module):
+    monkeypatch_module.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch_module.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch_module.delenv("AWS_PROFILE", raising=False)
+    from govcdk.stacks import stack_names
+
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION)
+        clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling")}
+        ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
+        clients["ssm"].put_parameter(Name=reference_config.ami_parameter, Value=ami, Type="String")
+        resources: dict[str, list[dict]] = {}
+        for name in stack_names(reference_config):  # deployment order: keys, network, compute
+            template = reference_templates[name]
+            for fix in MOTO_WORKAROUNDS:
+                template = fix(template)
+            clients["cloudformation"].create_stack(StackName=name, TemplateBody=json.dumps(template))
+            stack = clients["cloudformation"].describe_stacks(StackName=name)["Stacks"][0]
+            assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
+            resources[name] = clients["cloudformation"].list_stack_resources(StackName=name)["StackResourceSummaries"]
+        yield clients, resources
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def test_every_resource_created_or_listed_unsupported(deployed, reference_templates):
+    _, resources = deployed
+    for name, summaries in resources.items():
+        by_id = {s["LogicalResourceId"]: s for s in summaries}
+        for logical_id, res in reference_templates[name]["Resources"].items():
+            if res["Type"] in MOTO_UNSUPPORTED:
+                continue
+            s = by_id.get(logical_id)
+            assert s is not None, f"{name}/{logical_id} ({res['Type']}) was not created"
+            assert s["ResourceStatus"] == "CREATE_COMPLETE", (name, logical_id, s)
+            assert s["ResourceType"] == res["Type"]
+            if res["Type"] not in MOTO_NO_PHYSICAL_ID:
+                assert s.get("PhysicalResourceId"), (name, logical_id)
+
+
+def test_keys_rotate(deployed):
+    clients, resources = deployed
+    kms = clients["kms"]
+    keys = [s["PhysicalResourceId"] for s in resources["airx-keys"] if s["ResourceType"] == "AWS::KMS::Key"]
+    assert len(keys) == 8
+    for key_id in keys:
+        assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    aliases = {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
+    assert {"alias/airx/ebs", "alias/airx/logs"} <= aliases
+
+
+def test_vpc_has_no_internet_gateway_and_logs_flows(deployed):
+    clients, resources = deployed
+    ec2 = clients["ec2"]
+    (vpc_id,) = [s["PhysicalResourceId"] for s in resources["airx-network"] if s["ResourceType"] == "AWS::EC2::VPC"]
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    assert igws["InternetGateways"] == []
+    assert ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"] == []
+    for rt in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]:
+        for route in rt["Routes"]:
+            assert route.get("GatewayId", "local") in ("local",) or route.get("GatewayId", "").startswith("vpce-"), route
+    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert [f["TrafficType"] for f in flow_logs] == ["ALL"]
+    group = clients["logs"].describe_log_groups(logGroupNamePrefix="/govcdk/airx/vpc-flow-logs")["logGroups"][0]
+    # moto 5.2.5 drops KmsKeyId when it creates a log group from CloudFormation (it reads the
+    # API's camelCase name), so the key is asserted on the template (tests/constructs) instead.
+    assert group["retentionInDays"] == 365
+
+
+def test_cluster_nodes_launch_in_one_az(deployed, reference_config):
+    clients, _ = deployed
+    reservations = clients["ec2"].describe_instances(
+        Filters=[{"Name": "tag:govcdk:agency", "Values": ["airx"]}])["Reservations"]
+    nodes = [i for r in reservations for i in r["Instances"]]
+    assert len(nodes) == reference_config.cluster.node_count
+    assert {n["InstanceType"] for n in nodes} == {"p5.48xlarge"}
+    assert {n["Placement"]["AvailabilityZone"] for n in nodes} == {"us-gov-west-1a"}
+
+
+def test_cluster_security_group_rules(deployed):
+    clients, resources = deployed
+    (sg_id,) = [s["PhysicalResourceId"] for s in resources["airx-compute"]
+                if s["ResourceType"] == "AWS::EC2::SecurityGroup"]
+    (sg,) = clients["ec2"].describe_security_groups(GroupIds=[sg_id])["SecurityGroups"]
+    ingress = [(p["IpProtocol"], [g["GroupId"] for g in p.get("UserIdGroupPairs", [])], p.get("IpRanges"))
+               for p in sg["IpPermissions"]]
+    assert ingress == [("-1", [sg_id], [])]
