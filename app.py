@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:
     # `npx cdk synth` runs "python app.py" with whatever python is on PATH; use the checkout's
     # virtual environment when that one lacks govcdk.
-    if VENV_PY.exists() and Path(sys.executable).resolve() != VENV_PY.resolve():
+    if VENV_PY.exists() and Path(sys.prefix).resolve() != VENV_PY.parent.parent.resolve():
         os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
     sys.exit("govcdk is not installed: run `make setup` first")
 

@@ -76,3 +76,26 @@ def test_two_syntheses_are_byte_identical(reference_assembly, reference_config, 
     match, mismatch, errors = filecmp.cmpfiles(reference_assembly, again, [n for n in first if (again / n).is_file()],
                                                shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_findings_can_name_their_construct(reference_templates):
+    for t in reference_templates.values():
+        for r in t["Resources"].values():
+            assert r.get("Metadata", {}).get("aws:cdk:path", "").startswith("airx-")
+
+
+@pytest.mark.synth
+def test_npx_cdk_synth_writes_the_same_templates(reference_assembly, tmp_path):
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "node_modules" / ".bin" / "cdk").exists():
+        pytest.fail("the CDK CLI is not installed: run `make setup`")
+    out = tmp_path / "npx.out"
+    proc = subprocess.run([shutil.which("npx") or "npx", "cdk", "synth", "--quiet", "-o", str(out)],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "end-of-life" not in proc.stdout + proc.stderr
+    for f in reference_assembly.glob("*.template.json"):
+        assert (out / f.name).read_bytes() == f.read_bytes(), f.name

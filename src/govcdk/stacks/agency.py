@@ -42,8 +42,12 @@ def build_app(config: AgencyConfig, outdir: str | Path | None = None) -> App:
         outdir=str(outdir) if outdir is not None else None,
         # Without these, construct creation stacks (holding jsii temp paths that change every
         # run) land in the metadata files and cdk.out is not byte-identical between runs.
+        # The CDK CLI passes these to `cdk synth`; set them here so `govcdk synth` and
+        # `npx cdk synth` write the same templates. Path metadata (aws:cdk:path) lets every
+        # finding name its construct.
         context={**FEATURE_FLAGS, "aws:cdk:disable-stack-trace": True,
-                 "aws:cdk:disable-creation-stack-traces": True},
+                 "aws:cdk:disable-creation-stack-traces": True,
+                 "aws:cdk:enable-path-metadata": True},
         analytics_reporting=False,
         # govcdk runs cfn-lint itself for both GovCloud regions and reports its findings with
         # its own; CDK's built-in "CloudFormation Validate" plugin would duplicate that, print
