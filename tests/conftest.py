@@ -4,7 +4,6 @@ synthesized once per test session and every test reads that one cloud assembly."
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 configure_jsii(ROOT)  # before anything imports aws_cdk
 
 REFERENCE = ROOT / "agencies" / "reference.yaml"
-
-
-def shared_dir() -> Path:
-    """``shared/`` beside the checkout (corpus, OSCAL), or ``$GOVCDK_SHARED``."""
-    return Path(os.environ.get("GOVCDK_SHARED", ROOT.parent / "shared"))
 
 
 @pytest.fixture(scope="session")

@@ -118,15 +118,6 @@ class IsolatedVpc(Construct):
             },
         )
 
-        for subnet in self.vpc.isolated_subnets:
-            cfn_subnet = subnet.node.default_child
-            assert isinstance(cfn_subnet, ec2.CfnSubnet)
-            cfn_subnet.add_metadata("govcdk", {"suppressions": [{
-                "id": "W3010",
-                "reason": "Availability zones are named on purpose: the agency stack targets one "
-                          "account and region, and the names come from govcdk.govcloud, not a lookup.",
-            }]})
-
         self.endpoint_security_group = ec2.SecurityGroup(
             self, "EndpointSecurityGroup", vpc=self.vpc, allow_all_outbound=False,
             description="VPC interface endpoints: TCP 443 from inside the VPC only",

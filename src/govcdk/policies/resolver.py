@@ -5,21 +5,24 @@ reading of one template allows.
 dicts, plus four kinds of marker that rules must handle:
 
 - :class:`ResourceRef` ``(logical_id)``: ``{"Ref": "<resource>"}``, a typed reference so rules
-  can join resources (flow log -> VPC, route -> route table);
+  can join resources (flow log -> VPC, route -> route table); a reference that arrived through
+  ``Fn::ImportValue`` from another template of the run carries that template's ``stack``;
 - :class:`AttrRef` ``(logical_id, attribute)``: ``Fn::GetAtt``, except where the attribute
   mirrors an input property of the referenced resource (``AWS::EC2::VPC.CidrBlock``,
   ``AWS::EC2::Subnet.CidrBlock``), which resolves to that property's resolved value;
 - :class:`Unknown` (the generic instance is :data:`UNKNOWN`): a value that cannot be known
-  before deployment (a parameter without ``Default``, ``Fn::ImportValue``, an SSM parameter
-  type, a dynamic reference, ``Fn::If`` on a condition that cannot be evaluated). Its
-  ``reason`` says what could not be resolved. Truth-testing an ``Unknown`` raises
-  ``TypeError``, so a rule cannot pass it silently;
+  before deployment (a parameter without ``Default``, an ``Fn::ImportValue`` that no checked
+  template exports, an SSM parameter type, a dynamic reference, ``Fn::If`` on a condition that
+  cannot be evaluated). Its ``reason`` says what could not be resolved. Truth-testing an
+  ``Unknown`` raises ``TypeError``, so a rule cannot pass it silently;
 - :data:`NOVALUE` (``AWS::NoValue``), which removes the key or list item that holds it.
 
 Strings built by ``Fn::Join``/``Fn::Sub`` render references as stable tokens,
-``${Ref:LogicalId}`` and ``${GetAtt:LogicalId.Attr}`` (:func:`tokens_in` parses them back), so
-string rules keep working. ``AWS::AccountId``, ``AWS::StackName`` and ``AWS::StackId`` render as
-``${AWS::AccountId}``-style placeholders when not given.
+``${Ref:LogicalId}`` and ``${GetAtt:LogicalId.Attr}`` (``${Ref:Stack::LogicalId}`` when
+imported; :func:`tokens_in` parses them back), so string rules keep working.
+``AWS::AccountId``, ``AWS::StackName`` and ``AWS::StackId`` render as ``${AWS::AccountId}``-style
+placeholders when not given. ``Fn::ImportValue`` resolves through an :class:`ExportRegistry` of
+the templates checked in the same run.
 
 Semantics follow the AWS CloudFormation User Guide, "Intrinsic function reference", "Pseudo
 parameters reference", "Parameters" and "Conditions". The resolver never raises on malformed
@@ -75,28 +78,36 @@ def is_unknown(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class ResourceRef:
-    """``{"Ref": logical_id}`` where ``logical_id`` is a resource of the template."""
+    """``{"Ref": logical_id}`` where ``logical_id`` is a resource of the template.
+
+    ``stack`` is empty for a resource of the same template, else the name of the stack that
+    exported the value through ``Fn::ImportValue`` (see :class:`ExportRegistry`)."""
 
     logical_id: str
+    stack: str = ""
 
     @property
     def token(self) -> str:
-        return "${Ref:" + self.logical_id + "}"
+        where = f"{self.stack}::" if self.stack else ""
+        return "${Ref:" + where + self.logical_id + "}"
 
 
 @dataclass(frozen=True)
 class AttrRef:
-    """``{"Fn::GetAtt": [logical_id, attribute]}`` on a resource of the template."""
+    """``{"Fn::GetAtt": [logical_id, attribute]}`` on a resource of the template (``stack`` as
+    for :class:`ResourceRef`)."""
 
     logical_id: str
     attribute: str
+    stack: str = ""
 
     @property
     def token(self) -> str:
-        return "${GetAtt:" + self.logical_id + "." + self.attribute + "}"
+        where = f"{self.stack}::" if self.stack else ""
+        return "${GetAtt:" + where + self.logical_id + "." + self.attribute + "}"
 
 
-_TOKEN_RE = re.compile(r"\$\{(Ref|GetAtt):([A-Za-z0-9]+)(?:\.([^}]+))?\}")
+_TOKEN_RE = re.compile(r"\$\{(Ref|GetAtt):(?:([^{}:]+)::)?([A-Za-z0-9]+)(?:\.([^}]+))?\}")
 
 
 def tokens_in(text: str) -> list[ResourceRef | AttrRef]:
@@ -104,12 +115,86 @@ def tokens_in(text: str) -> list[ResourceRef | AttrRef]:
     out: list[ResourceRef | AttrRef] = []
     if not isinstance(text, str):
         return out
-    for kind, lid, attr in _TOKEN_RE.findall(text):
+    for kind, stack, lid, attr in _TOKEN_RE.findall(text):
         if kind == "Ref":
-            out.append(ResourceRef(lid))
+            out.append(ResourceRef(lid, stack))
         elif attr:
-            out.append(AttrRef(lid, attr))
+            out.append(AttrRef(lid, attr, stack))
     return out
+
+
+def _qualify(value: Any, stack: str) -> Any:
+    """Mark references inside a value exported by ``stack`` as that stack's."""
+    if isinstance(value, ResourceRef) and not value.stack:
+        return ResourceRef(value.logical_id, stack)
+    if isinstance(value, AttrRef) and not value.stack:
+        return AttrRef(value.logical_id, value.attribute, stack)
+    if isinstance(value, str):
+        def requalify(m: "re.Match[str]") -> str:
+            kind, owner, lid, attr = m.groups()
+            if owner or (kind == "GetAtt" and not attr):
+                return m.group(0)
+            ref = ResourceRef(lid, stack) if kind == "Ref" else AttrRef(lid, attr, stack)
+            return ref.token
+        return _TOKEN_RE.sub(requalify, value)
+    if isinstance(value, list):
+        return [_qualify(v, stack) for v in value]
+    if isinstance(value, dict):
+        return {k: _qualify(v, stack) for k, v in value.items()}
+    return value
+
+
+class ExportRegistry:
+    """``Outputs.*.Export.Name`` of every template checked in one run, so ``Fn::ImportValue``
+    resolves across the stacks of a cloud assembly (CDK cross-stack references).
+
+    Exports are per region (CloudFormation User Guide, "Exporting stack output values"): a name
+    resolves only for an importer in the exporter's region. A name exported by two templates
+    (e.g. a JSON and a YAML copy of one template) is ambiguous and stays unknown.
+    """
+
+    def __init__(self) -> None:
+        self._exports: dict[tuple[str, str], tuple["Resolver", Any, str] | None] = {}
+        self._active: set[tuple[str, str]] = set()
+
+    def add(self, resolver: "Resolver", stack: str) -> None:
+        """Register the exports of the template ``resolver`` reads, as stack ``stack``."""
+        outputs = resolver.template.get("Outputs")
+        if not isinstance(outputs, Mapping):
+            return
+        for output in outputs.values():
+            if not isinstance(output, Mapping):
+                continue
+            export = output.get("Export")
+            if not isinstance(export, Mapping) or "Name" not in export:
+                continue
+            if "Condition" in output and resolver.condition(output.get("Condition")) is False:
+                continue
+            name = resolver.resolve(export["Name"])
+            if not isinstance(name, str):
+                continue
+            key = (resolver.region, name)
+            self._exports[key] = None if key in self._exports else \
+                (resolver, output.get("Value"), stack)
+
+    def lookup(self, region: str, name: str) -> Any:
+        """The exported value, resolved in the exporting template and qualified with its stack;
+        :class:`Unknown` when no (or more than one) template of the run exports ``name``."""
+        key = (region, name)
+        if key not in self._exports:
+            return Unknown(f"Fn::ImportValue {name!r}: no template checked in this run "
+                           f"exports it")
+        entry = self._exports[key]
+        if entry is None:
+            return Unknown(f"Fn::ImportValue {name!r}: exported by more than one template")
+        if key in self._active:
+            return Unknown(f"Fn::ImportValue {name!r}: circular exports")
+        exporter, raw, stack = entry
+        self._active.add(key)
+        try:
+            return _qualify(exporter.resolve(raw), stack)
+        finally:
+            self._active.discard(key)
 
 
 def partition_for_region(region: str) -> str:
@@ -202,19 +287,23 @@ class Resolver:
     ``AWS::URLSuffix``; ``account`` drives ``AWS::AccountId`` (else the placeholder
     ``${AWS::AccountId}``); ``parameters`` override parameter values (strings, as
     ``--parameter-overrides`` would pass them), else each parameter's ``Default`` is used.
+    ``exports`` resolves ``Fn::ImportValue`` against the other templates of the run (else it
+    is unknown).
     Parameters of an ``AWS::SSM::Parameter::Value<...>`` type are always unknown (their value is
     read from Parameter Store at deploy time).
     """
 
     def __init__(self, template: Mapping[str, Any], *, region: str = DEFAULT_REGION,
                  account: str | None = None, parameters: Mapping[str, Any] | None = None,
-                 stack_name: str | None = None) -> None:
+                 stack_name: str | None = None,
+                 exports: ExportRegistry | None = None) -> None:
         self.template = template if isinstance(template, Mapping) else {}
         self.region = region or DEFAULT_REGION
         self.partition = partition_for_region(self.region)
         self.url_suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
         self.account = account
         self.stack_name = stack_name
+        self.exports = exports
         self.overrides = dict(parameters or {})
         self.resources = self._mapping("Resources")
         self.parameters = self._mapping("Parameters")
@@ -585,6 +674,16 @@ class Resolver:
             return value
         return Unknown("Fn::Base64 of a non-string")
 
+    def _import_value(self, arg: Any, depth: int) -> Any:
+        name = self._r(arg, depth + 1)
+        if isinstance(name, Unknown):
+            return Unknown(f"Fn::ImportValue name: {name.reason}")
+        if not isinstance(name, str):
+            return Unknown("Fn::ImportValue of a non-string name")
+        if self.exports is None:
+            return Unknown(f"Fn::ImportValue {name!r} is resolved at deploy time")
+        return self.exports.lookup(self.region, name)
+
     def _length(self, arg: Any, depth: int) -> Any:
         value = self._r(arg, depth + 1)
         if isinstance(value, list):
@@ -665,7 +764,7 @@ _HANDLERS: dict[str, Any] = {
     "Fn::If": Resolver._if,
     "Fn::Base64": Resolver._base64,
     "Fn::Length": Resolver._length,
-    "Fn::ImportValue": _unknown("Fn::ImportValue"),
+    "Fn::ImportValue": Resolver._import_value,
     "Fn::GetAZs": _unknown("Fn::GetAZs"),
     "Fn::Cidr": _unknown("Fn::Cidr"),
     "Fn::Transform": _unknown("Fn::Transform"),

@@ -1,0 +1,68 @@
+"""JSON report writer (schema ``govcdk.report/v0``).
+
+Shape::
+
+    {"schema": "govcdk.report/v0",
+     "summary": {"findings": N, "failing": N, "templates": N, "rules_run": [...],
+                 "by_status": {"PASS": n, "FAIL": n, ...},
+                 "by_severity": {"HIGH": {"FAIL": n, ...}, ...},
+                 "by_control": {"SC-7": {"FAIL": n, ...}, ...}},
+     "templates": [TemplateInfo fields...],
+     "findings": [Finding.to_dict()...]}
+
+Keys are sorted and findings keep the report's order, so the same report always renders to the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from ..model import Report, Severity
+
+SCHEMA = "govcdk.report/v0"
+
+
+def summarize(report: Report) -> dict[str, Any]:
+    """Counts by status, by severity and status, and by control and status."""
+    by_severity: dict[str, dict[str, int]] = {}
+    by_control: dict[str, dict[str, int]] = {}
+    for f in report.findings:
+        sev = by_severity.setdefault(f.severity.value, {})
+        sev[f.status.value] = sev.get(f.status.value, 0) + 1
+        for control in f.controls:
+            ctl = by_control.setdefault(control, {})
+            ctl[f.status.value] = ctl.get(f.status.value, 0) + 1
+    return {
+        "findings": len(report.findings),
+        "failing": len(report.failing),
+        "templates": len(report.templates),
+        "rules_run": list(report.rules_run),
+        "by_status": report.counts(),
+        "by_severity": {s.value: by_severity[s.value] for s in Severity if s.value in by_severity},
+        "by_control": dict(sorted(by_control.items())),
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    templates = []
+    for t in report.templates:
+        d = asdict(t)
+        d["notes"] = list(t.notes)
+        templates.append(d)
+    return {
+        "schema": SCHEMA,
+        "summary": summarize(report),
+        "templates": templates,
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def to_json(report: Report, *, indent: int | None = 2) -> str:
+    """Render ``report`` as deterministic JSON (sorted keys, trailing newline)."""
+    return json.dumps(to_dict(report), indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+__all__ = ["SCHEMA", "summarize", "to_dict", "to_json"]

@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``ec2`` service namespace."""

@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``s3`` service namespace."""

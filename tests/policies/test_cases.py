@@ -1,0 +1,119 @@
+"""The verdicts stated in the headers of ``<shared>/corpus/cases/*.yaml`` (hand-written
+reproductions of public bug reports against other compliance tools), asserted for the govcdk
+rule that implements each rule concept.
+
+Rule concepts -> govcdk rules: SG_NO_PUBLIC_INGRESS = GOV-EC2-003, KMS_ROTATION = GOV-KMS-001,
+LOG_RETENTION = GOV-LOGS-001, LOG_GROUP_KMS = GOV-LOGS-002, VPC_FLOW_LOGS = GOV-EC2-001,
+GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govcdk.policies import Status, check
+
+P, F, NA = Status.PASS, Status.FAIL, Status.NOT_APPLICABLE
+
+# (case file, parameters, rule id, logical id, expected status)
+VERDICTS = [
+    ("cdknag-sg-cidr-getatt-crash", None, "GOV-EC2-003", "AdminSg", P),
+    ("cdknag-sg-cidr-getatt-crash", None, "GOV-EC2-003", "WorldSshSg", F),
+    ("cdknag-param-default-bypass", None, "GOV-KMS-001", "DataKey", F),
+    ("cdknag-param-default-bypass", {"RotateKeys": "true"}, "GOV-KMS-001", "DataKey", P),
+    ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "QuotedSingle", F),
+    ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "QuotedDouble", F),
+    ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "IntControl", F),
+    ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "PrivateOnly", P),
+    ("checkov-kms-asymmetric-rotation-fp", None, "GOV-KMS-001", "SigningKey", NA),
+    ("checkov-kms-asymmetric-rotation-fp", None, "GOV-KMS-001", "HmacKey", NA),
+    ("checkov-kms-asymmetric-rotation-fp", None, "GOV-KMS-001", "DataKeyNoRotation", F),
+    ("checkov-kms-asymmetric-rotation-fp", None, "GOV-KMS-001", "DataKeyRotated", P),
+    ("cfnlint-partition-plain-string-fn", None, "GOV-GOVCLOUD-001", "ReaderPolicy", F),
+    ("cfnlint-partition-plain-string-fn", None, "GOV-GOVCLOUD-001", "ReaderRole", F),
+    ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-001", "ShortGroup", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-001", "LongGroup", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-002", "ShortGroup", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-002", "LongGroup", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-GOVCLOUD-001", "ShortRole", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-GOVCLOUD-001", "LongRole", P),
+    ("guard-short-vs-long-intrinsics", None, "GOV-KMS-001", "LogKey", P),
+    ("cdk-govcloud-join-literal-partition", None, "GOV-GOVCLOUD-001", "BuildRoleDefaultPolicy", F),
+    ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "LoggedVpc", P),
+    ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "UnloggedVpc", F),
+    ("cfnnag-vpc-flowlog-correlation", None, "GOV-LOGS-001", "FlowLogGroup", P),
+]
+
+_reports: dict[tuple[str, str], object] = {}
+
+
+def case_report(shared: Path, case: str, parameters: dict | None):
+    key = (case, repr(sorted((parameters or {}).items())))
+    if key not in _reports:
+        path = shared / "corpus" / "cases" / f"{case}.yaml"
+        if not path.is_file():
+            pytest.skip(f"case file {path} not found")
+        _reports[key] = check([path], parameters=parameters)
+    return _reports[key]
+
+
+def find(report, rule_id: str, logical_id: str):
+    matches = [f for f in report.findings
+               if f.rule_id == rule_id and f.logical_id == logical_id]
+    assert len(matches) == 1, f"{rule_id}[{logical_id}]: {len(matches)} findings"
+    return matches[0]
+
+
+@pytest.mark.parametrize("case,parameters,rule_id,logical_id,expected", VERDICTS,
+                         ids=[f"{c}:{r}:{l}" + (":override" if p else "")
+                              for c, p, r, l, _ in VERDICTS])
+def test_case_verdict(shared: Path, case: str, parameters: dict | None, rule_id: str,
+                      logical_id: str, expected: Status) -> None:
+    finding = find(case_report(shared, case, parameters), rule_id, logical_id)
+    assert finding.status == expected, finding.message
+
+
+def test_no_case_crashes_the_engine(shared: Path) -> None:
+    for path in sorted((shared / "corpus" / "cases").glob("*.yaml")):
+        report = check([path])
+        assert not [f for f in report.findings if f.status == Status.ERROR], path.name
+
+
+def test_partition_locations_plain_join_sub_but_not_if(shared: Path) -> None:
+    report = case_report(shared, "cfnlint-partition-plain-string-fn", None)
+    policy = find(report, "GOV-GOVCLOUD-001", "ReaderPolicy")
+    statements = "Properties.PolicyDocument.Statement[{}].Resource"
+    assert policy.paths == tuple(statements.format(i) for i in range(3))
+    assert not any("Statement[3]" in p for p in policy.paths)
+    assert policy.property_path == statements.format(0)
+    role = find(report, "GOV-GOVCLOUD-001", "ReaderRole")
+    assert role.paths == ("Properties.ManagedPolicyArns[0]",)
+    for f in report.findings:   # Description and Outputs are not resource properties
+        assert "Description" not in f.property_path and "Outputs" not in f.property_path
+        assert f.logical_id in ("ReaderRole", "ReaderPolicy")
+
+
+def test_join_literal_partition_only_statement_0(shared: Path) -> None:
+    report = case_report(shared, "cdk-govcloud-join-literal-partition", None)
+    policy = find(report, "GOV-GOVCLOUD-001", "BuildRoleDefaultPolicy")
+    assert policy.paths == ("Properties.PolicyDocument.Statement[0].Resource",)
+    assert policy.line is not None
+    assert find(report, "GOV-GOVCLOUD-001", "BuildRole").status == P
+
+
+def test_short_and_long_forms_agree(shared: Path) -> None:
+    report = case_report(shared, "guard-short-vs-long-intrinsics", None)
+    for rule_id, short, long in [("GOV-LOGS-001", "ShortGroup", "LongGroup"),
+                                 ("GOV-LOGS-002", "ShortGroup", "LongGroup"),
+                                 ("GOV-GOVCLOUD-001", "ShortRole", "LongRole")]:
+        a, b = find(report, rule_id, short), find(report, rule_id, long)
+        assert (a.status, a.message) == (b.status, b.message)
+
+
+def test_param_default_bypass_reports_the_parameter(shared: Path) -> None:
+    report = case_report(shared, "cdknag-param-default-bypass", None)
+    finding = find(report, "GOV-KMS-001", "DataKey")
+    assert finding.property_path == "Properties.EnableKeyRotation"
+    assert "parameter RotateKeys default" in finding.message

@@ -1,0 +1,88 @@
+"""Meta-tests over the rule pack's metadata and the engine's source hygiene."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from govcdk.policies import Rule, Severity, load_rules
+
+from .helpers import FIXTURES, REPO, service_of
+
+RULES = load_rules()
+ID_RE = re.compile(r"^GOV-[A-Z0-9]+-\d{3}$")
+CONTROL_RE = re.compile(r"^[A-Z]{2}-\d+(\(\d+\))?$")
+# RULES.md ids -> NIST SP 800-53 Rev 5 controls, as RULES.md lists them.
+EXPECTED_CONTROLS = {
+    "GOV-KMS-001": ("SC-12", "SC-12(1)", "SC-13"),
+    "GOV-LOGS-001": ("AU-11", "SI-12"),
+    "GOV-LOGS-002": ("AU-9", "SC-28"),
+    "GOV-EC2-001": ("AU-2", "AU-12", "SI-4", "SC-7"),
+    "GOV-EC2-002": ("SC-7", "SC-7(5)", "AC-4"),
+    "GOV-EC2-003": ("SC-7", "SC-7(5)", "AC-4", "AC-17(1)"),
+    "GOV-EC2-004": ("AC-3", "CM-6", "CM-7"),
+    "GOV-EC2-005": ("SC-28", "SC-28(1)", "SC-13"),
+    "GOV-S3-001": ("AC-3", "AC-4", "SC-7"),
+    "GOV-GOVCLOUD-001": ("CM-6", "CM-2"),
+}
+
+
+def test_the_ten_v0_rules_are_loaded() -> None:
+    assert sorted(r.id for r in RULES) == sorted(EXPECTED_CONTROLS)
+
+
+def test_ids_are_unique_and_well_formed() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id in ids:
+        assert ID_RE.match(rule_id), rule_id
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_metadata(rule: Rule) -> None:
+    module_file = Path(sys.modules[rule.check.__module__].__file__)
+    assert rule.name == module_file.stem
+    assert module_file.parent.parent.name == "rules"
+    assert rule.id.split("-")[1].lower() == service_of(rule)
+    assert not rule.title.lower().startswith("ensure"), rule.title
+    assert rule.scope in ("resource", "template")
+    assert rule.resource_types
+    assert isinstance(rule.severity, Severity)
+    assert rule.controls == EXPECTED_CONTROLS[rule.id]
+    for control in rule.controls:
+        assert CONTROL_RE.match(control), control
+    assert len(rule.rationale) > 80
+    assert rule.remediation.startswith("CDK:") and "CloudFormation:" in rule.remediation
+    assert rule.references and any("NIST SP 800-53" in ref for ref in rule.references)
+    assert (FIXTURES / service_of(rule) / rule.name).is_dir()
+
+
+def test_log_retention_floor_is_a_parameter() -> None:
+    rule = next(r for r in RULES if r.id == "GOV-LOGS-001")
+    assert rule.parameters == {"min_retention_days": 365}
+
+
+def test_no_hardcoded_partition_literal_in_source() -> None:
+    literal = "arn:" + "aws:"
+    allowed = REPO / "src" / "govcdk" / "policies" / "rules" / "govcloud" / \
+        "no_hardcoded_partition.py"
+    offenders = [p for p in (REPO / "src" / "govcdk" / "policies").rglob("*.py")
+                 if literal in p.read_text(encoding="utf-8") and p != allowed]
+    assert not offenders
+    assert literal not in allowed.read_text(encoding="utf-8")  # built, not written
+
+
+def test_engine_never_imports_aws_cdk() -> None:
+    code = (
+        "import sys; from govcdk.policies import check; "
+        "from govcdk.policies.reporters import to_json, render_text; "
+        f"check([{str(FIXTURES / 'kms')!r}]); "
+        "bad = sorted(m for m in sys.modules if m == 'aws_cdk' or m.startswith('aws_cdk.')); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   env={"PYTHONPATH": str(REPO / "src")})

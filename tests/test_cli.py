@@ -1,0 +1,146 @@
+"""The command line: exit codes 0/1/2, messages for bad input, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from govcdk.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAILING_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  OpenSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: ssh from anywhere
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+"""
+
+PASSING_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  PrivateSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: https from the vpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/16}
+"""
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    # A traceback would surface as an exception other than SystemExit.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_check_reference_assembly_is_clean(reference_assembly, tmp_path):
+    out = tmp_path / "report.json"
+    result = run("check", str(reference_assembly), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    for stack in ("airx-keys", "airx-network", "airx-compute"):
+        assert stack in result.output
+    report = json.loads(out.read_text())
+    assert report["schema"] == "govcdk.report/v0"
+    assert {t["stack"] for t in report["templates"]} == {"airx-keys", "airx-network", "airx-compute"}
+    rules_run = [r for r in report["summary"]["rules_run"] if r.startswith("GOV-")]
+    assert len(rules_run) >= 10 and "cfn-lint" in report["summary"]["rules_run"]
+    # Every rule with an applicable resource in the agency left evidence (PASS findings); the
+    # agency has no S3 bucket yet, so GOV-S3-001 finds nothing to check.
+    with_findings = {f["rule_id"] for f in report["findings"] if f["source"] == "govcdk"}
+    assert with_findings == set(rules_run) - {"GOV-S3-001"}
+    failing = [f for f in report["findings"] if f["status"] in ("FAIL", "UNKNOWN", "ERROR")]
+    assert failing == []
+    assert "Rules run:" in result.output
+
+
+def test_check_failing_template_exits_1(tmp_path):
+    p = tmp_path / "open.yaml"
+    p.write_text(FAILING_TEMPLATE)
+    result = run("check", str(p), "--no-cfn-lint")
+    assert result.exit_code == 1, result.output
+    assert "OpenSg" in result.output
+
+
+def test_check_passing_template_exits_0_and_json_format(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    result = run("check", str(p), "--no-cfn-lint", "--format", "json", "--rule", "GOV-EC2-003")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    (finding,) = report["findings"]
+    assert finding["logical_id"] == "PrivateSg" and finding["status"] == "PASS"
+
+
+def test_fail_on_threshold(tmp_path):
+    p = tmp_path / "open.yaml"
+    p.write_text(FAILING_TEMPLATE)
+    assert run("check", str(p), "--no-cfn-lint", "--fail-on", "critical").exit_code in (0, 1)
+    assert run("check", str(p), "--no-cfn-lint", "--fail-on", "low").exit_code == 1
+
+
+@pytest.mark.parametrize("content, why", [
+    ("just: a mapping\n", "not a CloudFormation template"),
+    ("- a\n- list\n", "not a CloudFormation template"),
+    ("Resources: [\n", "not a CloudFormation template"),
+])
+def test_check_non_template_exits_2_with_reason(tmp_path, content, why):
+    p = tmp_path / "thing.yaml"
+    p.write_text(content)
+    result = run("check", str(p))
+    assert result.exit_code == 2
+    assert f"{p}" in result.output and why in result.output
+
+
+def test_check_missing_path_exits_2(tmp_path):
+    result = run("check", str(tmp_path / "nope.json"))
+    assert result.exit_code == 2 and "nope.json" in result.output
+
+
+def test_bad_parameter_and_rule_exit_2(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    r = run("check", str(p), "--parameter", "novalue")
+    assert r.exit_code == 2 and "expected KEY=VALUE" in r.output
+    r = run("check", str(p), "--rule", "NOPE-*")
+    assert r.exit_code == 2 and "NOPE-*" in r.output
+
+
+def test_synth_bad_agency_file_exits_2_with_one_message(tmp_path):
+    data = yaml.safe_load((ROOT / "agencies" / "reference.yaml").read_text())
+    data["cluster"]["node_count"] = "many"
+    p = tmp_path / "bad.yaml"
+    p.write_text(yaml.safe_dump(data))
+    result = run("synth", "--agency", str(p), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"govcdk: error: {p}: field cluster.node_count: bad value 'many': "
+        "Input should be a valid integer, unable to parse string as an integer")
+    assert not (tmp_path / "out").exists()
+
+
+def test_synth_refuses_to_write_into_a_foreign_directory(tmp_path):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("keep me")
+    result = run("synth", "--out", str(mine))
+    assert result.exit_code == 2 and "not a cloud assembly" in result.output
+    assert (mine / "todo.txt").read_text() == "keep me" and len(list(mine.iterdir())) == 1
+
+
+def test_rules_lists_at_least_ten_rules_with_controls():
+    result = run("rules")
+    assert result.exit_code == 0
+    lines = [l for l in result.output.splitlines() if l.startswith("GOV-")]
+    assert len(lines) >= 10
+    assert any("SC-12" in l for l in lines)

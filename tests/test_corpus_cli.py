@@ -1,0 +1,46 @@
+"""`govcdk check` over every public template in ../shared/corpus/templates/: exit 0 or 1 and no
+traceback; exit 2 only for a file that is not a CloudFormation template, with the reason.
+
+cfn-lint takes about half a second per template here (four minutes for the corpus), so the
+whole corpus runs with --no-cfn-lint and cfn-lint runs on an evenly spaced sample of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from govcdk.cli import main
+from tests_support import corpus_templates
+
+TEMPLATES = corpus_templates()
+pytestmark = pytest.mark.skipif(not TEMPLATES, reason="../shared/corpus/templates is not present")
+
+
+def _check(path: Path, *extra: str):
+    result = CliRunner().invoke(main, ["check", str(path), *extra])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (path, result.exception)
+    assert "Traceback" not in result.output
+    if result.exit_code == 2:
+        assert "not a CloudFormation template" in result.output and str(path) in result.output, result.output
+    else:
+        assert result.exit_code in (0, 1), (path, result.exit_code, result.output[-2000:])
+    return result
+
+
+def test_engine_over_the_whole_corpus():
+    codes: dict[int, int] = {}
+    for path in TEMPLATES:
+        r = _check(path, "--no-cfn-lint", "--format", "json")
+        codes[r.exit_code] = codes.get(r.exit_code, 0) + 1
+        if r.exit_code != 2:
+            assert '"status": "ERROR"' not in r.output, f"a rule crashed on {path}"
+    print(f"exit codes over {len(TEMPLATES)} templates: {dict(sorted(codes.items()))}")
+    assert codes.get(0, 0) + codes.get(1, 0) > 400
+
+
+@pytest.mark.parametrize("path", TEMPLATES[::20], ids=lambda p: p.name[:60])
+def test_with_cfn_lint_on_a_sample(path):
+    _check(path, "--format", "json")
