@@ -139,7 +139,8 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
     else:
         from rich.console import Console
 
-        render_text(report, Console(), show_passed=show_passed)
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        render_text(report, console, show_passed=show_passed)
         if output is not None:
             click.echo(f"JSON report: {output}")
 

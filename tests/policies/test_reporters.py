@@ -44,9 +44,17 @@ def test_text_report_lists_failures_summary_templates_and_controls() -> None:
     out = console.export_text()
     assert "FailRotationPeriod730" in out and "GOV-KMS-001" in out
     assert "PassRotationTrue" not in out          # passing findings hidden by default
-    assert "Summary:" in out and "FAIL" in out and "NOT_APPLICABLE" in out
+    assert "Result: " in out and "failing finding" in out and "NOT_APPLICABLE" in out
     assert str(KMS) in out
     assert "SC-12(1)" in out
+    # the rules table counts the evidence per rule, by status
+    (row,) = [l for l in out.splitlines() if l.startswith("│ GOV-KMS-001")]
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    header = next(l for l in out.splitlines() if "┃ Rule" in l)
+    names = [c.strip() for c in header.strip("┃").split("┃")]
+    kms = [f.status.value for f in report.findings if f.rule_id == "GOV-KMS-001"]
+    by_col = dict(zip(names, cells))
+    assert by_col["PASS"] == str(kms.count("PASS")) and by_col["FAIL"] == str(kms.count("FAIL")) == "6"
     console = Console(record=True, width=200, color_system=None)
     render_text(report, console, show_passed=True)
     assert "PassRotationTrue" in console.export_text()
@@ -58,7 +66,8 @@ def test_text_report_without_failures(tmp_path: Path) -> None:
                     "      EnableKeyRotation: true\n")
     console = Console(record=True, width=120, color_system=None)
     render_text(check([path], rule_patterns=["GOV-KMS-001"]), console)
-    assert "No failing findings." in console.export_text()
+    out = console.export_text()
+    assert "Result: 0 failing findings (PASS 1," in out
 
 
 def test_text_report_shows_suppressed_findings_with_reason() -> None:

@@ -229,7 +229,9 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
                             parameters=parameters, stack_name=t.stack, exports=exports)
         exports.add(resolver, key)
         resolvers.append(resolver)
-    report = Report(rules_run=[r.id for r in sorted(rules, key=lambda r: r.id)])
+    ordered = sorted(rules, key=lambda r: r.id)
+    report = Report(rules_run=[r.id for r in ordered], rule_info={
+        r.id: {"title": r.title, "severity": r.severity.value, "controls": list(r.controls)} for r in ordered})
     for t, resolver in zip(loaded, resolvers):
         info, findings = _check_template(t, resolver, rules, stack_types)
         report.templates.append(info)

@@ -146,6 +146,9 @@ class Report:
     templates: list[TemplateInfo] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     rules_run: list[str] = field(default_factory=list)
+    rule_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Rule id (or scanner name) -> ``{"title", "severity", "controls"}`` for every rule run,
+    including those that found nothing to check."""
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -163,6 +166,7 @@ class Report:
         for r in other.rules_run:
             if r not in self.rules_run:
                 self.rules_run.append(r)
+        self.rule_info.update(other.rule_info)
 
 
 CheckFn = Callable[..., "CheckResult | list[CheckResult]"]

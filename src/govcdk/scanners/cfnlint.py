@@ -48,7 +48,9 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
     """
     from cfnlint.api import ManualArgs, lint_file  # cfn-lint's documented Python API
 
-    report = Report(rules_run=[SOURCE])
+    report = Report(rules_run=[SOURCE], rule_info={SOURCE: {
+        "title": f"CloudFormation schema, region availability and best practice, for {', '.join(regions)}",
+        "severity": "", "controls": []}})
     for stack, path, template in templates:
         matches = lint_file(Path(path), config=ManualArgs(regions=list(regions)))
         resources = template.get("Resources", {}) if isinstance(template, dict) else {}

@@ -1,12 +1,15 @@
 """Human-readable report for a terminal (rich).
 
-:func:`render_text` prints a table of failing findings and acknowledged (SUPPRESSED) ones with
-their reason (all findings with ``show_passed=True``), a summary line per status, the templates
-checked (with anything the engine could not check in them) and the NIST SP 800-53 controls the
-run covered.
+:func:`render_text` prints, in order: the templates checked (with anything the engine could not
+check in them); one row per rule run with its severity, NIST SP 800-53 Rev 5 controls and its
+count of findings by status (the evidence table an assessor reads); the failing and
+acknowledged (SUPPRESSED, with the reason) findings, or every finding with ``show_passed``; and
+a one-line result.
 """
 
 from __future__ import annotations
+
+from collections import Counter, defaultdict
 
 from rich.console import Console
 from rich.table import Table
@@ -22,55 +25,69 @@ _STYLE = {
     Status.PASS: "green",
     Status.NOT_APPLICABLE: "dim",
 }
-_ORDER = [Status.ERROR, Status.UNKNOWN, Status.FAIL, Status.SUPPRESSED, Status.PASS,
+_ORDER = [Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.SUPPRESSED,
           Status.NOT_APPLICABLE]
+_SHORT = {Status.NOT_APPLICABLE: "N/A", Status.SUPPRESSED: "SUPPR."}
+
+
+def _templates_table(report: Report) -> Table:
+    table = Table(title=f"Templates checked: {len(report.templates)}", title_justify="left")
+    for col in ("Stack", "Region", "Resources", "Template"):
+        table.add_column(col, overflow="fold")
+    for t in report.templates:
+        table.add_row(Text(t.stack), Text(t.region), str(t.resource_count), Text(str(t.path)))
+        for note in t.notes:
+            table.add_row("", "", "", Text(f"note: {note}", style="yellow"))
+    return table
+
+
+def _rules_table(report: Report) -> Table:
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for f in report.findings:
+        counts[f.rule_id if f.source == "govcdk" else f.source][f.status] += 1
+    table = Table(title=f"Rules run: {len(report.rules_run)}", title_justify="left")
+    for col in ("Rule", "Severity", "Controls", "Title"):
+        table.add_column(col, overflow="fold")
+    for s in _ORDER:
+        table.add_column(_SHORT.get(s, s.value), justify="right", style=_STYLE[s])
+    for rule_id in report.rules_run:
+        info = report.rule_info.get(rule_id, {})
+        title = info.get("title", "")
+        if not counts[rule_id]:
+            title += " (no resource of its types)" if rule_id.startswith("GOV-") else " (no match)"
+        table.add_row(Text(rule_id), info.get("severity", ""), Text(", ".join(info.get("controls", ()))),
+                      Text(title),
+                      *(str(counts[rule_id][s] or "") for s in _ORDER))
+    return table
 
 
 def render_text(report: Report, console: Console, *, show_passed: bool = False) -> None:
-    """Print ``report`` to ``console``. Only failing (FAIL, UNKNOWN, ERROR) and SUPPRESSED
-    findings are listed unless ``show_passed``; the summary always counts every status."""
+    """Print ``report`` to ``console``. Failing (FAIL, UNKNOWN, ERROR) and SUPPRESSED findings
+    are listed one by one; passing ones too with ``show_passed``. Counts cover every status."""
+    console.print(_templates_table(report))
+    console.print(_rules_table(report))
+
     rows = [f for f in report.findings
             if show_passed or f.status.failing or f.status == Status.SUPPRESSED]
     if rows:
         table = Table(title="Findings" if show_passed else "Failing and suppressed findings",
-                      show_lines=False, expand=False)
-        for col in ("Status", "Source", "Rule", "Severity", "Stack", "Logical ID", "Path",
-                    "Message"):
+                      title_justify="left")
+        for col in ("Status", "Rule", "Severity", "Stack", "Logical ID", "Path", "Message"):
             table.add_column(col, overflow="fold")
         for f in rows:
             path = f.property_path + (f" (line {f.line})" if f.line else "")
             message = f.message
             if f.status == Status.SUPPRESSED and f.suppression:
                 message = f"{message} [suppressed: {f.suppression}]"
+            rule = f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
             # Text cells: messages and paths contain brackets that are not rich markup.
             table.add_row(Text(f.status.value, style=_STYLE.get(f.status, "")),
-                          *(Text(cell) for cell in (f.source, f.rule_id, f.severity.value,
-                                                    f.stack, f.logical_id, path, message)))
+                          *(Text(cell) for cell in (rule, f.severity.value, f.stack, f.logical_id,
+                                                    path, message)))
         console.print(table)
-    else:
-        console.print("No failing findings." if not show_passed else "No findings.")
 
     counts = report.counts()
-    console.print(Text("Summary: ", style="bold") + Text("  ".join(
-        f"{s.value} {counts.get(s.value, 0)}" for s in _ORDER)))
-    for s in _ORDER:
-        console.print(Text(f"  {s.value:<15} {counts.get(s.value, 0)}", style=_STYLE.get(s, "")))
-
-    console.print(Text(f"Templates checked ({len(report.templates)}):", style="bold"))
-    for t in report.templates:
-        console.print(f"  {t.stack}  {t.path}  ({t.resource_count} resources, {t.region})",
-                      markup=False, highlight=False)
-        for note in t.notes:
-            console.print(f"    note: {note}", markup=False, highlight=False)
-
-    controls: dict[str, set[str]] = {}
-    for f in report.findings:
-        for c in f.controls:
-            controls.setdefault(c, set()).add(f.status.value)
-    if controls:
-        shown = ", ".join(
-            c + ("" if not ({"FAIL", "UNKNOWN", "ERROR"} & statuses) else " (failing)")
-            for c, statuses in sorted(controls.items()))
-        console.print(Text("Controls covered: ", style="bold") + Text(shown))
-    if report.rules_run:
-        console.print(Text("Rules run: ", style="bold") + Text(", ".join(report.rules_run)))
+    failing = sum(counts[s.value] for s in Status if s.failing)
+    style = "bold red" if failing else "bold green"
+    console.print(Text(f"Result: {failing} failing finding{'s' if failing != 1 else ''}", style=style)
+                  + Text(" (" + ", ".join(f"{s.value} {counts[s.value]}" for s in _ORDER) + ")"))
