@@ -14,7 +14,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-pytestmark = pytest.mark.aws
+pytestmark = [
+    pytest.mark.aws,
+    # moto says so for each type in MOTO_UNSUPPORTED; the test accounts for them itself.
+    pytest.mark.filterwarnings("ignore:Tried to parse AWS..EC2..(SecurityGroupEgress|PlacementGroup) but:UserWarning"),
+]
 
 REGION = "us-gov-west-1"
 
