@@ -85,7 +85,10 @@ def test_check_passing_template_exits_0_and_json_format(tmp_path):
 def test_fail_on_threshold(tmp_path):
     p = tmp_path / "open.yaml"
     p.write_text(FAILING_TEMPLATE)
-    assert run("check", str(p), "--no-cfn-lint", "--fail-on", "critical").exit_code in (0, 1)
+    # The world-open SSH rule is GOV-EC2-003, severity HIGH.
+    r = run("check", str(p), "--no-cfn-lint", "--fail-on", "critical")
+    assert r.exit_code == 0 and "1 failing finding(s) below --fail-on critical" in r.output
+    assert run("check", str(p), "--no-cfn-lint", "--fail-on", "high").exit_code == 1
     assert run("check", str(p), "--no-cfn-lint", "--fail-on", "low").exit_code == 1
 
 
@@ -125,17 +128,55 @@ def test_synth_bad_agency_file_exits_2_with_one_message(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (
         f"govcdk: error: {p}: field cluster.node_count: bad value 'many': "
-        "Input should be a valid integer, unable to parse string as an integer")
+        "Input should be a valid integer (got str)")
     assert not (tmp_path / "out").exists()
 
 
-def test_synth_refuses_to_write_into_a_foreign_directory(tmp_path):
+@pytest.mark.parametrize("manifest", [None, '{"mine": true}', "not json"])
+def test_synth_refuses_to_write_into_a_foreign_directory(tmp_path, manifest):
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "todo.txt").write_text("keep me")
+    if manifest is not None:
+        (mine / "manifest.json").write_text(manifest)
+    before = {p.name: p.read_text() for p in mine.iterdir()}
     result = run("synth", "--out", str(mine))
-    assert result.exit_code == 2 and "not a cloud assembly" in result.output
-    assert (mine / "todo.txt").read_text() == "keep me" and len(list(mine.iterdir())) == 1
+    assert result.exit_code == 2 and "is not a CDK cloud assembly" in result.output
+    assert {p.name: p.read_text() for p in mine.iterdir()} == before
+
+
+def test_synth_out_that_cannot_be_written(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = run("synth", "--out", str(afile))
+    assert r.exit_code == 2 and "is a file" in r.output
+    r = run("synth", "--out", str(afile / "sub"))
+    assert r.exit_code == 2 and "cannot write there" in r.output
+
+
+def test_check_output_guards(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(p))
+    assert r.exit_code == 2 and "is one of the templates being checked" in r.output
+    assert p.read_text() == PASSING_TEMPLATE
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(afile / "r.json"))
+    assert r.exit_code == 2 and "cannot write the report" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(tmp_path))
+    assert r.exit_code == 2 and "is a directory" in r.output
+
+
+def test_check_with_no_template_found_exits_2(tmp_path):
+    (tmp_path / "readme.txt").write_text("hello")
+    r = run("check", str(tmp_path))
+    assert r.exit_code == 2 and "no CloudFormation template found" in r.output
+    asm = tmp_path / "asm"
+    asm.mkdir()
+    (asm / "manifest.json").write_text('{"version": "40.0.0", "artifacts": {}}')
+    r = run("check", str(asm))
+    assert r.exit_code == 2 and "no CloudFormation template found" in r.output
 
 
 def test_rules_lists_at_least_ten_rules_with_controls():

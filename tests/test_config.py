@@ -45,7 +45,9 @@ def _write(tmp_path, **changes):
     ({"cluster__node_count": 65}, r"field cluster.node_count: bad value 65: Input should be less than or equal to 64"),
     ({"network__cidr": "10.40.0.0/33"}, r"field network.cidr: bad value '10.40.0.0/33': not an IPv4 network"),
     ({"network__cidr": "10.40.0.1/16"}, r"field network.cidr: bad value '10.40.0.1/16': not an IPv4 network.*host bits"),
-    ({"network__cidr": "8.8.0.0/16"}, r"field network.cidr: bad value '8.8.0.0/16': must be a private \(RFC 1918\) range"),
+    ({"network__cidr": "8.8.0.0/16"}, r"field network.cidr: bad value '8.8.0.0/16': must lie in a private \(RFC 1918\) range"),
+    ({"network__cidr": "127.0.0.0/16"}, r"field network.cidr: bad value '127.0.0.0/16': must lie in a private \(RFC 1918\) range"),
+    ({"network__cidr": "169.254.0.0/16"}, r"must lie in a private \(RFC 1918\) range"),
     ({"network__cidr": "10.0.0.0/8"}, r"field network.cidr: bad value '10.0.0.0/8': prefix length must be /16 to /24"),
     ({"network__az_count": 4}, r"field network.az_count: bad value 4: Input should be less than or equal to 3"),
     ({"logging__retention_days": 90}, r"field logging.retention_days: bad value 90: allowed: 365, 400, .* \(AU-11"),
@@ -53,8 +55,14 @@ def _write(tmp_path, **changes):
     ({"agency__code": "AIRX"}, r"field agency.code: bad value 'AIRX': allowed: 2..12 characters: a lower-case letter"),
     ({"agency__system_id": "bad id"}, r"field agency.system_id: bad value 'bad id': allowed: upper-case letters"),
     ({"colour": "blue"}, r"field colour: bad value 'blue': unknown field; allowed fields here: agency, impact_level"),
-    ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': not offered in us-gov-west-1; accelerated types offered there: .*p5.48xlarge"),
-    ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1; accelerated types offered there: .*p6-b200.48xlarge"),
+    ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': not offered in us-gov-west-1; EFA-capable accelerated types offered there: .*p5.48xlarge"),
+    ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1; EFA-capable accelerated types offered there: .*p6-b200.48xlarge"),
+    ({"cluster__instance_type": "t3.micro"}, r"bad value 't3.micro': offered in, but without EFA \(or without govcdk instance facts\), in us-gov-west-1"),
+    ({"cluster__instance_type": "g4dn.xlarge"}, r"bad value 'g4dn.xlarge': offered in, but without EFA"),
+    ({"cluster__instance_type": "P5.48XLARGE"}, r"allowed: an EC2 instance type name in lower case, e.g. p5.48xlarge"),
+    ({"cluster__node_count": True}, r"field cluster.node_count: bad value True: Input should be a valid integer \(got bool\)"),
+    ({"cluster__ami_ssm_parameter": "no-slash"}, r"allowed: an SSM parameter name: '/' then letters"),
+    ({"account": 111111111111}, r'field account: bad value 111111111111: write the account id in quotes'),
     ({"cluster": ...}, r"field cluster: required field is missing"),
 ])
 def test_bad_agency_file_message(tmp_path, changes, expected):
@@ -81,5 +89,27 @@ def test_yaml_syntax_error_names_line(tmp_path):
 def test_not_a_mapping(tmp_path):
     p = tmp_path / "a.yaml"
     p.write_text("- just\n- a list\n")
-    with pytest.raises(AgencyConfigError, match=r"a.yaml: an agency file is a YAML mapping .*got list"):
+    with pytest.raises(AgencyConfigError, match=r"a.yaml: an agency file is a YAML mapping .*got a list"):
+        load_agency(p)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", r"the file is empty"),
+    ("region: us-gov-west-1\nregion: us-gov-east-1\n", r"\(line 2, column 1\): not valid YAML: duplicate key 'region'"),
+    ("a: &x [1, 2]\nb: *x\n", r"\(line 1, column 4\): not valid YAML: anchors \(&name\) are not allowed"),
+    ("a: !!python/object:os.system {}\n", r"not valid YAML"),
+])
+def test_unsafe_or_ambiguous_yaml(tmp_path, text, message):
+    p = tmp_path / "a.yaml"
+    p.write_text(text)
+    with pytest.raises(AgencyConfigError, match=message):
+        load_agency(p)
+
+
+def test_directory_and_binary_file(tmp_path):
+    with pytest.raises(AgencyConfigError, match=r"not a regular file"):
+        load_agency(tmp_path)
+    p = tmp_path / "bin.yaml"
+    p.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(AgencyConfigError, match=r"not a text file"):
         load_agency(p)

@@ -12,7 +12,9 @@ Exit codes (a contract for CI):
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -56,12 +58,7 @@ def synth(agency_file: Path, outdir: Path) -> None:
         config = load_agency(agency_file)
     except AgencyConfigError as exc:
         raise UsageError(str(exc)) from None
-    if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"--out {outdir}: exists and is not a directory")
-    if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / "manifest.json").exists():
-        raise UsageError(
-            f"--out {outdir}: directory is not empty and is not a cloud assembly (no manifest.json); "
-            "choose an empty or new directory so nothing of yours is overwritten")
+    _prepare_outdir(outdir)
 
     from govcdk._node import configure_jsii
 
@@ -73,6 +70,30 @@ def synth(agency_file: Path, outdir: Path) -> None:
     for stack in assembly.stacks:
         click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
                    f"{outdir / stack.template_file}")
+
+
+def _is_cloud_assembly(directory: Path) -> bool:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "version" in manifest and isinstance(manifest.get("artifacts"), dict)
+
+
+def _prepare_outdir(outdir: Path) -> None:
+    """Refuse an --out that would overwrite the user's files or cannot be written."""
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"--out {outdir}: exists and is not a directory")
+    if outdir.is_dir() and any(outdir.iterdir()) and not _is_cloud_assembly(outdir):
+        raise UsageError(
+            f"--out {outdir}: directory is not empty and is not a CDK cloud assembly (no valid "
+            "manifest.json); choose an empty or new directory so nothing of yours is overwritten")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=outdir):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--out {outdir}: cannot write there: {exc.strerror or exc}") from None
 
 
 def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
@@ -108,7 +129,7 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
     directories of templates (default ./cdk.out)."""
     from govcdk.policies import engine
-    from govcdk.policies.errors import InputError, PolicyError
+    from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
     from govcdk.policies.model import Severity
     from govcdk.policies.reporters.json_report import to_json
@@ -119,21 +140,28 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
     try:
         rules = engine.select_rules(engine.load_rules(), rule_patterns or None)
         templates = load_targets(targets)
-        report = engine.check_templates(templates, rules, parameters=params, region=region)
-    except InputError as exc:
+    except PolicyError as exc:  # InputError included: a path that is no template, a bad pattern
         raise UsageError(str(exc)) from None
-    except PolicyError as exc:
-        raise UsageError(str(exc)) from None
+    if not templates:
+        raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
+    if output is not None:
+        if output.is_dir():
+            raise UsageError(f"--output {output}: is a directory; give a file name")
+        if any(output.resolve() == Path(t.path).resolve() for t in templates):
+            raise UsageError(f"--output {output}: is one of the templates being checked; "
+                             "choose another file so the template is not overwritten")
+    report = engine.check_templates(templates, rules, parameters=params, region=region)
     if run_cfnlint:
         from govcdk.scanners import cfnlint
 
         report.extend(cfnlint.scan((t.stack, t.path, t.template) for t in templates))
 
     if output is not None:
-        if output.exists() and output.is_dir():
-            raise UsageError(f"--output {output}: is a directory")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(to_json(report), encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(to_json(report), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: cannot write the report: {exc.strerror or exc}") from None
     if fmt == "json":
         click.echo(to_json(report))
     else:
@@ -146,6 +174,9 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
 
     threshold = Severity[fail_on.upper()].rank
     failing = [f for f in report.findings if f.status.failing and f.severity.rank >= threshold]
+    below = len(report.failing) - len(failing)
+    if fmt == "text" and below:
+        click.echo(f"{below} failing finding(s) below --fail-on {fail_on} do not change the exit code.")
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from govcdk import govcloud
+from govcdk import govcloud, instances
 
 VALID_LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -80,9 +80,12 @@ class Agency(_Model):
                            description="upper-case letters, digits and '-', 2..32 characters")
 
 
+_RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
 class Network(_Model):
     cidr: str
-    az_count: int = Field(default=3, ge=2, le=3)
+    az_count: int = Field(default=3, ge=2, le=3, strict=True)
 
     @field_validator("cidr")
     @classmethod
@@ -91,23 +94,25 @@ class Network(_Model):
             net = ipaddress.IPv4Network(v, strict=True)
         except ValueError as exc:
             raise ValueError(f"not an IPv4 network in CIDR notation ({exc}); allowed: e.g. 10.40.0.0/16") from None
-        if not net.is_private:
-            raise ValueError("must be a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        if not any(net.subnet_of(block) for block in _RFC1918):
+            raise ValueError("must lie in a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
         if not 16 <= net.prefixlen <= 24:
             raise ValueError("prefix length must be /16 to /24 (VPC limits and room for one subnet per AZ)")
         return str(net)
 
 
 class Cluster(_Model):
-    instance_type: str = Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-    node_count: int = Field(ge=1, le=64)
+    instance_type: str = Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+                               description="an EC2 instance type name in lower case, e.g. p5.48xlarge")
+    node_count: int = Field(ge=1, le=64, strict=True)
     ami_ssm_parameter: str | None = Field(
         default=None, pattern=r"^/[A-Za-z0-9_./-]{1,1010}$",
-        description="SSM parameter name holding the GPU AMI id (must carry EFA and NCCL)")
+        description="an SSM parameter name: '/' then letters, digits, '_', '.', '-' or '/' "
+                    "(the parameter holds the GPU AMI id; the AMI must carry EFA and NCCL)")
 
 
 class Logging(_Model):
-    retention_days: int = MIN_LOG_RETENTION_DAYS
+    retention_days: int = Field(default=MIN_LOG_RETENTION_DAYS, strict=True)
 
     @field_validator("retention_days")
     @classmethod
@@ -126,6 +131,14 @@ class AgencyConfig(_Model):
     data_classification: DataClassification = DataClassification.CUI
     account: str = Field(pattern=r"^\d{12}$", description="a 12-digit AWS account id")
     region: str
+
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account_quoted(cls, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):
+            raise ValueError('write the account id in quotes, e.g. account: "111111111111" '
+                             "(YAML reads an unquoted number as an integer and drops leading zeros)")
+        return v
     network: Network
     cluster: Cluster
     logging: Logging = Logging()
@@ -139,11 +152,14 @@ class AgencyConfig(_Model):
 
     @model_validator(mode="after")
     def _offered(self) -> "AgencyConfig":
-        offered = govcloud.instance_types(self.region)
-        if self.cluster.instance_type not in offered:
-            accel = ", ".join(govcloud.accelerated_instance_types(self.region))
-            raise _FieldError(("cluster", "instance_type"), self.cluster.instance_type,
-                              f"not offered in {self.region}; accelerated types offered there: {accel}")
+        itype = self.cluster.instance_type
+        usable = instances.efa_instance_types(self.region)
+        if itype not in usable:
+            why = ("not offered in" if itype not in govcloud.instance_types(self.region)
+                   else "offered in, but without EFA (or without govcdk instance facts), in")
+            raise _FieldError(("cluster", "instance_type"), itype,
+                              f"{why} {self.region}; EFA-capable accelerated types offered there: "
+                              f"{', '.join(usable)}")
         return self
 
     @property
@@ -177,6 +193,8 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
         msg = "unknown field; allowed fields here: " + ", ".join(_allowed_fields(err["loc"][:-1]))
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] in ("int_type", "bool_type") or err["type"].endswith("_type"):
+        msg = f"{msg} (got {type(err.get('input')).__name__})"
     return loc, err.get("input"), msg
 
 
@@ -207,8 +225,44 @@ def _field_description(loc: tuple[Any, ...]) -> str | None:
 def _fmt_value(v: Any) -> str:
     if isinstance(v, dict) and not v:
         return "(nothing)"
+    if isinstance(v, (dict, list)):
+        return f"a {'mapping' if isinstance(v, dict) else 'list'} of {len(v)} item(s)"
     s = repr(v)
     return s if len(s) <= 80 else s[:77] + "..."
+
+
+MAX_AGENCY_FILE_BYTES = 1 << 20
+"""Agency files are small; anything over 1 MiB is refused before parsing."""
+
+
+class _AgencyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys (the last one would win silently) and
+    anchors/aliases (an agency file needs none, and they allow "billion laughs" expansion)."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in agency files",
+                                       event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in agency files",
+                                       event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _kind(v: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean"}.get(type(v), type(v).__name__)
 
 
 def load_agency(path: str | Path) -> AgencyConfig:
@@ -219,14 +273,22 @@ def load_agency(path: str | Path) -> AgencyConfig:
     each with its dotted name, the bad value and what is allowed).
     """
     p = Path(path)
+    if not p.exists():
+        raise AgencyConfigError(f"{p}: agency file not found")
+    if not p.is_file():
+        raise AgencyConfigError(f"{p}: not a regular file; an agency file is a YAML file")
     try:
+        if p.stat().st_size > MAX_AGENCY_FILE_BYTES:
+            raise AgencyConfigError(f"{p}: larger than 1 MiB; an agency file is a short YAML document")
         text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AgencyConfigError(f"{p}: agency file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AgencyConfigError(f"{p}: cannot read agency file: {exc}") from None
+    except UnicodeDecodeError:
+        raise AgencyConfigError(f"{p}: not a text file (an agency file is UTF-8 YAML)") from None
+    except OSError as exc:
+        raise AgencyConfigError(f"{p}: cannot read agency file: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise AgencyConfigError(f"{p}: the file is empty; see agencies/reference.yaml for the fields")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_AgencyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -235,7 +297,7 @@ def load_agency(path: str | Path) -> AgencyConfig:
     if not isinstance(data, dict):
         raise AgencyConfigError(
             f"{p}: an agency file is a YAML mapping with the fields "
-            f"{', '.join(AgencyConfig.model_fields)}; got {type(data).__name__}")
+            f"{', '.join(AgencyConfig.model_fields)}; got {_kind(data)}")
     try:
         return AgencyConfig.model_validate(data)
     except ValidationError as exc:

@@ -96,3 +96,13 @@ def efa_layout(instance_type: str) -> list[InterfaceSpec]:
     layout = [InterfaceSpec(0, 0, "efa")]
     layout += [InterfaceSpec(card, 0, "efa-only") for card in cards if card != 0]
     return layout
+
+
+def efa_instance_types(region_name: str) -> list[str]:
+    """Accelerated instance types offered in ``region_name`` (cfn-lint's region data) that
+    support EFA and have govcdk instance facts: what a :class:`GpuCluster` can use there."""
+    from govcdk import govcloud
+
+    table = _table()["types"]
+    return [t for t in govcloud.accelerated_instance_types(region_name)
+            if t in table and table[t]["efa_supported"] and table[t]["maximum_efa_interfaces"] > 0]

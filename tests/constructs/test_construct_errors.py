@@ -54,7 +54,7 @@ def test_isolated_vpc_errors(stack, keyring, kwargs, message):
 @pytest.mark.parametrize("kwargs, message", [
     ({"node_count": 0}, r"node_count=0: allowed 1..64"),
     ({"node_count": 9, "max_nodes": 8}, r"node_count=9: allowed 1..8"),
-    ({"instance_type": "p6-b300.48xlarge"}, r"instance type p6-b300.48xlarge is not offered in us-gov-west-1; accelerated types offered there: .*p5.48xlarge"),
+    ({"instance_type": "p6-b300.48xlarge"}, r"instance type p6-b300.48xlarge is not offered in us-gov-west-1; EFA-capable accelerated types offered there: .*p5.48xlarge"),
     ({"instance_type": "m5.large"}, r"no instance facts for 'm5.large'; known accelerated types:"),
     ({"instance_type": "g4dn.xlarge"}, r"g4dn.xlarge does not support EFA"),
 ])

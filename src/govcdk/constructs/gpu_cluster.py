@@ -88,8 +88,8 @@ class GpuCluster(Construct):
         region = Stack.of(self).region
         if govcloud.is_govcloud(region) and instance_type not in govcloud.instance_types(region):
             raise ValueError(
-                f"instance type {instance_type} is not offered in {region}; accelerated types "
-                f"offered there: {', '.join(govcloud.accelerated_instance_types(region))}")
+                f"instance type {instance_type} is not offered in {region}; EFA-capable accelerated "
+                f"types offered there: {', '.join(instances.efa_instance_types(region))}")
         layout = instances.efa_layout(instance_type)
         self.instance_facts = instances.facts(instance_type)
 
