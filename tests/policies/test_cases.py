@@ -53,8 +53,7 @@ def case_report(shared: Path, case: str, parameters: dict | None):
     key = (case, repr(sorted((parameters or {}).items())))
     if key not in _reports:
         path = shared / "corpus" / "cases" / f"{case}.yaml"
-        if not path.is_file():
-            pytest.skip(f"case file {path} not found")
+        assert path.is_file(), f"case file {path} not found in the shared corpus"
         _reports[key] = check([path], parameters=parameters)
     return _reports[key]
 

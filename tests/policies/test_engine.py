@@ -268,3 +268,87 @@ def test_loaded_templates_can_be_checked_directly(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", TEMPLATE)
     report = check_templates(load_targets([path]), load_rules())
     assert report.findings == check([path]).findings
+
+
+def test_comparing_an_unknown_value_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    """A check that compares an unresolved value with a literal (``value == "x"`` used to be a
+    silent False) now raises, and the engine reports ERROR, which fails."""
+    def naive(resource, ctx):
+        if resource.properties.get("EnableKeyRotation") == "false":
+            return CheckResult.failed("off")
+        return CheckResult.passed("not off")
+    path = write(tmp_path / "s.yaml", TEMPLATE.replace('    Default: "false"\n', ""))
+    f = finding(check([path], rules=[make_rule(naive)]), "GOV-TEST-001", "ByParam")
+    assert f.status == Status.ERROR
+    assert "TypeError" in f.message and "cannot be compared" in f.message
+
+
+UNEVALUABLE = """\
+Parameters:
+  Env: {Type: String}
+Conditions:
+  IsDev: !Equals [!Ref Env, dev]
+  IsProd: !Not [!Condition IsDev]
+  C1: !Equals [!Ref Env, a]
+  C2: !Equals [!Ref Env, b]
+  C3: !Equals [!Ref Env, c]
+  C4: !Equals [!Ref Env, d]
+  C5: !Equals [!Ref Env, e]
+Resources:
+  OneBranchFails:
+    Type: AWS::KMS::Key
+    Properties: {EnableKeyRotation: !If [IsDev, false, true]}
+  CreatedOnlyInDev:
+    Type: AWS::KMS::Key
+    Condition: IsDev
+    Properties: {EnableKeyRotation: false}
+  RelatedConditions:             # IsDev and IsProd true together is impossible
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: !If [IsDev, !If [IsProd, false, true], true]
+  TooManyConditions:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: !If [C1, !If [C2, !If [C3, !If [C4, !If [C5, false, true], true], true], true], true]
+"""
+
+
+def test_every_branch_of_an_unevaluable_condition_is_checked(tmp_path: Path) -> None:
+    path = write(tmp_path / "branches.yaml", UNEVALUABLE)
+    report = check([path], rule_patterns=["GOV-KMS-001"])
+    one = finding(report, "GOV-KMS-001", "OneBranchFails")
+    assert one.status == Status.FAIL
+    assert one.message == "if Condition IsDev is true: EnableKeyRotation is false"
+    assert one.property_path == "Properties.EnableKeyRotation" and one.line is not None
+    created = finding(report, "GOV-KMS-001", "CreatedOnlyInDev")
+    assert created.status == Status.FAIL
+    assert created.message.startswith("if Condition IsDev is true: EnableKeyRotation")
+    assert finding(report, "GOV-KMS-001", "RelatedConditions").status == Status.PASS
+    many = finding(report, "GOV-KMS-001", "TooManyConditions")
+    assert many.status == Status.UNKNOWN and "cannot be evaluated" in many.message
+    dev = check([path], rule_patterns=["GOV-KMS-001"], parameters={"Env": "prod"})
+    assert finding(dev, "GOV-KMS-001", "OneBranchFails").status == Status.PASS
+    assert finding(dev, "GOV-KMS-001", "CreatedOnlyInDev").status == Status.NOT_APPLICABLE
+
+
+def test_template_rules_check_every_branch_and_name_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "vpc.yaml", """\
+Parameters:
+  Public: {Type: String}
+Conditions:
+  IsPublic: !Equals [!Ref Public, "yes"]
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Igw:
+    Type: AWS::EC2::InternetGateway
+    Condition: IsPublic
+  Attach:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Condition: IsPublic
+    Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}
+""")
+    f = finding(check([path], rule_patterns=["GOV-EC2-002"]), "GOV-EC2-002", "Vpc")
+    assert f.status == Status.FAIL
+    assert f.message == "if Condition IsPublic is true: Attach attaches internet gateway Ref Igw"

@@ -147,6 +147,10 @@ def test_cloud_assembly_stacks_stages_and_nested_stacks(tmp_path: Path) -> None:
         ("Prod/Data", "us-gov-west-1", "123456789012", "ProdData.template.json"),
     ]
     assert loaded[2].nested_in == "App/Pinned"
+    assert loaded[2].parent is loaded[1] and loaded[2].nested_id == "Nested"
+    # deployed stack names: the artifact id (no properties.stackName); CloudFormation names
+    # nested stacks itself
+    assert [t.stack_name for t in loaded] == ["Agnostic", "Pinned", None, "ProdData"]
 
 
 def test_assembly_found_inside_a_plain_directory(tmp_path: Path) -> None:

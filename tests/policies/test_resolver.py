@@ -262,3 +262,107 @@ def test_export_registry_resolves_imports_across_templates() -> None:
     assert is_unknown(Resolver({}).resolve({"Fn::ImportValue": "key-arn"}))  # no registry
     registry.add(twin, "Twin")
     assert is_unknown(importer.resolve({"Fn::ImportValue": "cidr"}))          # ambiguous
+
+
+def test_unknown_cannot_be_compared_but_stays_hashable() -> None:
+    u = Unknown("because")
+    for compare in (lambda: u == "x", lambda: "x" == u, lambda: u != "x", lambda: u < 1,
+                    lambda: u >= 1, lambda: u in ["x"]):
+        with pytest.raises(TypeError, match="because"):
+            compare()
+    assert u in {u} and hash(u) == hash(u)
+    assert u is not UNKNOWN
+
+
+OPAQUE = {
+    "Parameters": {"Unset": {"Type": "String"}},
+    "Mappings": {"Accounts": {"111111111111": {"Env": "dev"}}},
+    "Conditions": {
+        "IsDevAccount": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, "111111111111"]},
+        "IsSandbox": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "sandbox"]},
+        "SameAccount": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, {"Ref": "AWS::AccountId"}]},
+        "BucketIsX": {"Fn::Equals": [{"Fn::Sub": "${Bucket}-logs"}, "x-logs"]},
+        "ListWithAccount": {"Fn::Equals": [[{"Ref": "AWS::AccountId"}], ["1"]]},
+        "NotDev": {"Fn::Not": [{"Condition": "IsDevAccount"}]},
+        "Unknowable": {"Fn::Equals": [{"Ref": "Unset"}, "x"]},
+    },
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Condition": "IsSandbox", "Properties": {
+            "A": {"Fn::If": ["IsDevAccount", 1, 2]},
+            "B": [{"Fn::If": ["Unknowable", {"Fn::If": ["IsDevAccount", 3, 4]}, 5]}]}},
+    },
+}
+
+
+def test_placeholders_and_tokens_are_opaque_to_conditions() -> None:
+    """Reviewer reproducers acct.yaml/stackname.yaml: an unknown account or stack name is not
+    the text of its placeholder, and a reference token is not its own text."""
+    from govcdk.policies.resolver import is_opaque
+
+    r = Resolver(OPAQUE)
+    assert is_opaque(r.resolve({"Ref": "AWS::AccountId"}))
+    assert is_opaque("arn:x:${Ref:Bucket}") and not is_opaque("${Literal}") \
+        and not is_opaque("plain")
+    for name in ("IsDevAccount", "IsSandbox", "BucketIsX", "ListWithAccount", "NotDev"):
+        assert r.condition(name) is None, name
+    assert r.condition("SameAccount") is True       # a placeholder equals itself
+    assert is_unknown(r.resolve({"Fn::Equals": [{"Ref": "AWS::AccountId"}, "1"]}))
+    known = Resolver(OPAQUE, account="111111111111", stack_name="sandbox")
+    assert known.condition("IsDevAccount") is True and known.condition("IsSandbox") is True
+    assert known.condition("NotDev") is False
+    assert Resolver(OPAQUE, account="222222222222").condition("IsDevAccount") is False
+
+
+def test_split_select_and_findinmap_over_placeholders_are_unknown() -> None:
+    r = Resolver(OPAQUE)
+    split = {"Fn::Split": ["-", {"Ref": "AWS::StackName"}]}
+    assert is_unknown(r.resolve(split))
+    assert is_unknown(r.resolve({"Fn::Select": [0, split]}))
+    assert is_unknown(r.resolve({"Fn::Split": [":", {"Fn::Sub": "a:${Bucket.Arn}"}]}))
+    by_account = ["Accounts", {"Ref": "AWS::AccountId"}, "Env", {"DefaultValue": "prod"}]
+    assert is_unknown(r.resolve({"Fn::FindInMap": by_account}))   # not the default
+    assert Resolver(OPAQUE, account="111111111111").resolve({"Fn::FindInMap": by_account}) == \
+        "dev"
+    assert Resolver(OPAQUE, stack_name="a-b").resolve({"Fn::Select": [1, split]}) == "b"
+    assert r.resolve({"Fn::Split": ["-", "a-b"]}) == ["a", "b"]
+
+
+def test_assumed_conditions_and_contradictions() -> None:
+    r = Resolver(OPAQUE)
+    assert r.unknown_conditions(OPAQUE["Resources"]["Sg"]) == ["IsSandbox", "IsDevAccount",
+                                                                 "Unknowable"]
+    assert r.unknown_conditions(OPAQUE["Resources"]["Bucket"]) == []
+    dev = r.assuming({"IsDevAccount": True, "Unknowable": True})
+    assert dev.resolve_resource("Sg") == {"A": 1, "B": [3]}
+    assert dev.condition("NotDev") is False and dev.resource_condition("Sg") is None
+    assert not dev.contradicts()
+    assert r.assuming({"IsDevAccount": True, "NotDev": True}).contradicts()
+    assert not r.assuming({"IsDevAccount": True, "NotDev": False}).contradicts()
+    assert r.resolve({"Fn::If": ["IsDevAccount", 1, 2]}).reason   # unchanged: Unknown
+
+
+def test_overrides_may_be_unknown_references_or_lazy() -> None:
+    from govcdk.policies.resolver import UnknownParameters
+
+    template = {"Parameters": {"P": {"Type": "String", "Default": "d"},
+                               "Q": {"Type": "Number", "Default": 3}}}
+    passed = Resolver(template, parameters={"P": Unknown("the parent cannot resolve it")})
+    value = passed.resolve({"Ref": "P"})
+    assert is_unknown(value) and "parent" in value.reason
+    assert passed.resolve({"Ref": "Q"}) == 3                   # not passed: its Default
+    ref = Resolver(template, parameters={"P": AttrRef("Key", "Arn", "Parent")})
+    assert tokens_in(ref.resolve({"Ref": "P"})) == [AttrRef("Key", "Arn", "Parent")]
+    everything = Resolver(template, parameters=UnknownParameters("no mapping"))
+    assert is_unknown(everything.resolve({"Ref": "Q"}))
+    calls = []
+    lazy = Resolver(template, parameters=lambda: calls.append(1) or {"P": "late"})
+    assert calls == []
+    assert lazy.resolve({"Ref": "P"}) == "late" and lazy.resolve({"Ref": "P"}) == "late"
+    assert calls == [1]
+    circular: Resolver
+
+    def provider():
+        return {"P": circular.resolve({"Ref": "Q"})}
+    circular = Resolver(template, parameters=provider)
+    assert is_unknown(circular.resolve({"Ref": "P"}))

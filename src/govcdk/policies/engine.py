@@ -14,7 +14,27 @@ Results are folded into ONE :class:`Finding` per (rule, resource): the worst sta
 ``property_path`` is the first failing path (``Properties.SecurityGroupIngress[0].CidrIp``) and
 ``paths`` lists them all. A check that raises becomes an ERROR finding, never a crash.
 ``AWS::CDK::Metadata`` resources are skipped; resources whose ``Condition`` is false are
-NOT_APPLICABLE. This module never imports ``aws_cdk``.
+NOT_APPLICABLE.
+
+Conditions the resolver cannot evaluate (they depend on a parameter without a value, an
+unknown account or stack name...) do not decide anything: every branch is checked. For each
+resource (for a template-scope rule: for the template) the engine collects the unevaluable
+conditions of its ``Condition`` and ``Fn::If`` calls and, up to
+:data:`MAX_ASSUMED_CONDITIONS` of them, runs the check once per consistent combination of
+their values (:meth:`Resolver.assuming`). When the combinations disagree, every result names
+its branch (``if Condition IsDev is true: ...``) and the worst one wins, so a rule fails if any
+reachable branch fails. Combinations in which an assumed condition's definition contradicts
+the others (``IsProd: !Not [!Condition IsDev]``) are skipped; two conditions on the same unknown
+parameter (``Env = a``, ``Env = b``) are still combined freely, which can only add a failing
+branch, never hide one. Beyond that number the check runs once: ``Fn::If`` on such a condition
+is UNKNOWN and a resource with such a ``Condition`` is checked as if created.
+
+All templates of one run share an :class:`~govcdk.policies.resolver.ExportRegistry`
+(``Fn::ImportValue`` across stacks), and a nested stack's parameters are the values its
+parent's ``AWS::CloudFormation::Stack`` resource passes (a value the parent cannot resolve is
+unknown, not the nested template's ``Default``). The engine does not yet apply suppressions
+(``Metadata.govcdk.suppressions``) to its own rules: that arrives with issue 5. This module
+never imports ``aws_cdk``.
 """
 
 from __future__ import annotations
@@ -22,6 +42,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib
+import itertools
 import pkgutil
 import traceback
 from dataclasses import dataclass, field
@@ -31,16 +52,19 @@ from typing import Any, Iterable, Mapping, Sequence
 from .errors import InputError, RuleError
 from .loader import LoadedTemplate, load_targets
 from .model import CheckResult, Finding, Report, Rule, Status, TemplateInfo
-from .resolver import AttrRef, ExportRegistry, Resolver, ResourceRef
+from .resolver import (
+    AttrRef, ExportRegistry, Resolver, ResourceRef, Unknown, UnknownParameters, qualify)
 
 RULES_PACKAGE = "govcdk.policies.rules"
 SOURCE = "govcdk"
 SKIPPED_TYPES = frozenset({"AWS::CDK::Metadata"})
+MAX_ASSUMED_CONDITIONS = 4
+"""Most unevaluable conditions whose combinations the engine checks one by one (2**4 runs)."""
 
 _RANK = {
     Status.NOT_APPLICABLE: 0,
     Status.PASS: 1,
-    Status.SUPPRESSED: 2,   # only ever set by the suppression step, never by a check
+    Status.SUPPRESSED: 2,   # reserved for suppressions (issue 5); nothing sets it yet
     Status.FAIL: 3,
     Status.UNKNOWN: 4,
     Status.ERROR: 5,
@@ -117,7 +141,8 @@ class ResolvedResource:
     ``raw`` is the resource mapping as written (``Type``, ``Properties``, ``Metadata``...);
     ``properties`` the resolved ``Properties`` (see :mod:`govcdk.policies.resolver`);
     ``cdk_path`` is ``Metadata["aws:cdk:path"]`` or ``""``; ``condition`` is the resource's
-    ``Condition`` value (True without one, None when it cannot be evaluated).
+    ``Condition`` value (True without one, None when it cannot be evaluated); ``stack`` is the
+    key of its template in the run (what :attr:`ResourceRef.stack` names).
     """
 
     logical_id: str
@@ -127,6 +152,7 @@ class ResolvedResource:
     cdk_path: str
     condition: bool | None
     resolver: Resolver = field(repr=False)
+    stack: str = ""
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -141,14 +167,16 @@ class ResolvedResource:
 @dataclass
 class RuleContext:
     """What a check may use besides its resource: the template, its resolver, the rule's
-    parameters (``params``, e.g. ``{"min_retention_days": 365}``) and the other resources."""
+    parameters (``params``, e.g. ``{"min_retention_days": 365}``), the other resources of the
+    template and, for references across stacks, the resources of every template of the run."""
 
     template: LoadedTemplate
     resolver: Resolver
     rule: Rule
     params: Mapping[str, Any]
     _resources: Mapping[str, ResolvedResource] = field(repr=False)
-    _stack_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+    _run: Mapping[str, Mapping[str, ResolvedResource]] = field(default_factory=dict, repr=False)
+    stack: str = ""
 
     @property
     def region(self) -> str:
@@ -166,6 +194,17 @@ class RuleContext:
         return [r for r in self._resources.values()
                 if (not types or r.type in types) and r.condition is not False]
 
+    def run_resources(self, *types: str) -> list[ResolvedResource]:
+        """:meth:`resources` of every template of the run, this one first (for joins across
+        stacks, e.g. a flow log in one stack for a VPC imported from another)."""
+        out = self.resources(*types)
+        for key, resources in self._run.items():
+            if key == self.stack:
+                continue
+            out.extend(r for r in resources.values()
+                       if (not types or r.type in types) and r.condition is not False)
+        return out
+
     def resolve(self, value: Any) -> Any:
         return self.resolver.resolve(value)
 
@@ -174,12 +213,20 @@ class RuleContext:
         """Logical id -> resource type, for every resource of the template."""
         return {lid: r.type for lid, r in self._resources.items()}
 
-    def type_of(self, ref: ResourceRef | AttrRef) -> str | None:
-        """Type of the resource a reference points at: in this template, or in the stack that
-        exported it (``Fn::ImportValue``) when that stack was checked in the same run."""
-        if ref.stack:
-            return self._stack_types.get(ref.stack, {}).get(ref.logical_id)
-        return self.types.get(ref.logical_id)
+    def target(self, ref: ResourceRef | AttrRef, owner: str | None = None
+               ) -> ResolvedResource | None:
+        """The resource a reference points at: in the template that holds the reference
+        (``owner``, a run key; default this template) or, for a reference imported from
+        another stack (``ref.stack``), in that stack when it was checked in the same run."""
+        key = ref.stack or (self.stack if owner is None else owner)
+        resources = self._resources if key == self.stack else self._run.get(key, {})
+        return resources.get(ref.logical_id)
+
+    def type_of(self, ref: ResourceRef | AttrRef, owner: str | None = None) -> str | None:
+        """Type of the resource a reference points at (see :meth:`target`), or None when it
+        is not a resource of the checked templates."""
+        res = self.target(ref, owner)
+        return res.type if res is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,10 +239,11 @@ def check(paths: Iterable[Path | str], *, parameters: Mapping[str, str] | None =
     """Check every template named by ``paths`` (cloud assemblies, template files or
     directories; see :func:`govcdk.policies.loader.load_targets`).
 
-    ``parameters`` override template parameter values (every template; names a template does
-    not declare are ignored); ``rule_patterns`` select rules by id (fnmatch, e.g.
-    ``"GOV-KMS-*"``); ``region`` overrides the region of every template (else the assembly's,
-    else ``us-gov-west-1``); ``rules`` replaces the discovered rule pack (tests).
+    ``parameters`` override template parameter values of every top-level template (names a
+    template does not declare are ignored; nested stacks get what their parent passes);
+    ``rule_patterns`` select rules by id (fnmatch, e.g. ``"GOV-KMS-*"``); ``region`` overrides
+    the region of every template (else the assembly's, else ``us-gov-west-1``); ``rules``
+    replaces the discovered rule pack (tests).
 
     Returns a :class:`Report` with one :class:`TemplateInfo` per template and findings ordered
     by template, then rule id, then logical id. Raises :class:`InputError` for an unreadable
@@ -206,6 +254,16 @@ def check(paths: Iterable[Path | str], *, parameters: Mapping[str, str] | None =
     return check_templates(templates, selected, parameters=parameters, region=region)
 
 
+@dataclass
+class _Stack:
+    """One template of the run: its key, resolver and resources."""
+
+    key: str
+    loaded: LoadedTemplate
+    resolver: Resolver
+    resources: dict[str, ResolvedResource] = field(default_factory=dict)
+
+
 def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], *,
                     parameters: Mapping[str, str] | None = None,
                     region: str | None = None) -> Report:
@@ -213,30 +271,92 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
 
     All templates share one :class:`~govcdk.policies.resolver.ExportRegistry`, so
     ``Fn::ImportValue`` resolves to what another template of the run exports (CDK cross-stack
-    references).
+    references). A top-level template's parameters are its assembly's ``parameters`` updated
+    with ``parameters``; a nested stack's are those its parent passes.
     """
     loaded = list(templates)
     exports = ExportRegistry()
-    resolvers = []
-    stack_types: dict[str, dict[str, str]] = {}
+    stacks: list[_Stack] = []
+    by_template: dict[int, _Stack] = {}
+    keys: set[str] = set()
     for t in loaded:
-        # Key of this template among the run's exporters: its stack name, made unique when two
+        # Key of this template among the run's stacks: its stack name, made unique when two
         # plain files share a stem.
-        key = t.stack if t.stack not in stack_types else f"{t.stack}#{len(stack_types)}"
-        stack_types[key] = {str(lid): str(res["Type"]) for lid, res in t.resources.items()
-                            if isinstance(res, Mapping) and isinstance(res.get("Type"), str)}
+        key = t.stack if t.stack not in keys else f"{t.stack}#{len(keys)}"
+        keys.add(key)
+        parent = by_template.get(id(t.parent)) if t.parent is not None else None
+        overrides: Any
+        origin = "as given"
+        if parent is not None and t.nested_id is not None:
+            overrides = functools.partial(_nested_parameters, parent, t.nested_id)
+            origin = f"as passed by parent stack {parent.loaded.stack}"
+        else:
+            overrides = {**dict(t.parameters), **dict(parameters or {})}
         resolver = Resolver(t.template, region=region or t.region, account=t.account,
-                            parameters=parameters, stack_name=t.stack, exports=exports)
+                            parameters=overrides, stack_name=t.stack_name, exports=exports,
+                            overrides_origin=origin)
+        stack = _Stack(key, t, resolver)
         exports.add(resolver, key)
-        resolvers.append(resolver)
+        stacks.append(stack)
+        by_template[id(t)] = stack
+    for stack in stacks:
+        stack.resources = _resolved_resources(stack.loaded, stack.resolver, stack.key)
+    run = {s.key: s.resources for s in stacks}
     ordered = sorted(rules, key=lambda r: r.id)
     report = Report(rules_run=[r.id for r in ordered], rule_info={
-        r.id: {"title": r.title, "severity": r.severity.value, "controls": list(r.controls)} for r in ordered})
-    for t, resolver in zip(loaded, resolvers):
-        info, findings = _check_template(t, resolver, rules, stack_types)
+        r.id: {"title": r.title, "severity": r.severity.value, "controls": list(r.controls)}
+        for r in ordered})
+    for stack in stacks:
+        info, findings = _check_template(stack, ordered, run)
         report.templates.append(info)
         report.findings.extend(findings)
     return report
+
+
+def _nested_parameters(parent: _Stack, logical_id: str) -> Mapping[str, Any]:
+    """The parameter values the parent's ``AWS::CloudFormation::Stack`` resource
+    ``logical_id`` passes its nested stack, resolved in the parent (references qualified with
+    the parent's key; a value that cannot be resolved is :class:`Unknown`)."""
+    where = f"the value parent stack {parent.loaded.stack} passes ({logical_id}.Parameters)"
+    res = parent.loaded.resources.get(logical_id)
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    raw = props.get("Parameters") if isinstance(props, Mapping) else None
+    if raw is None:
+        return {}
+    resolved = parent.resolver.resolve(raw)
+    if isinstance(resolved, Unknown):
+        return UnknownParameters(f"{where} cannot be resolved: {resolved.reason}")
+    if not isinstance(resolved, dict):
+        return UnknownParameters(f"{where} is not a mapping")
+    out: dict[str, Any] = {}
+    for name, value in resolved.items():
+        if isinstance(value, Unknown):
+            out[str(name)] = Unknown(f"{where} cannot be resolved: {value.reason}")
+        elif isinstance(value, bool):
+            out[str(name)] = "true" if value else "false"
+        elif isinstance(value, (str, int, float, ResourceRef, AttrRef)):
+            out[str(name)] = qualify(value, parent.key)
+        else:
+            out[str(name)] = Unknown(f"{where} is not a string")
+    return out
+
+
+def _resolved_resources(loaded: LoadedTemplate, resolver: Resolver,
+                        key: str) -> dict[str, ResolvedResource]:
+    resources: dict[str, ResolvedResource] = {}
+    for lid, res in loaded.resources.items():
+        if not isinstance(lid, str) or not isinstance(res, Mapping):
+            continue
+        rtype = res.get("Type")
+        if not isinstance(rtype, str) or rtype in SKIPPED_TYPES:
+            continue
+        meta = res.get("Metadata") if isinstance(res.get("Metadata"), Mapping) else {}
+        cdk_path = meta.get("aws:cdk:path")
+        resources[str(lid)] = ResolvedResource(
+            logical_id=str(lid), type=str(rtype), raw=res, metadata=meta,
+            cdk_path=str(cdk_path) if isinstance(cdk_path, str) else "",
+            condition=resolver.resource_condition(lid), resolver=resolver, stack=key)
+    return resources
 
 
 def _template_notes(template: Mapping[str, Any]) -> list[str]:
@@ -255,34 +375,65 @@ def _template_notes(template: Mapping[str, Any]) -> list[str]:
     return notes
 
 
-def _check_template(loaded: LoadedTemplate, resolver: Resolver, rules: Sequence[Rule],
-                    stack_types: Mapping[str, Mapping[str, str]],
-                    ) -> tuple[TemplateInfo, list[Finding]]:
-    resources: dict[str, ResolvedResource] = {}
-    for lid, res in loaded.resources.items():
-        if not isinstance(lid, str) or not isinstance(res, Mapping):
-            continue
-        rtype = res.get("Type")
-        if not isinstance(rtype, str) or rtype in SKIPPED_TYPES:
-            continue
-        meta = res.get("Metadata") if isinstance(res.get("Metadata"), Mapping) else {}
-        cdk_path = meta.get("aws:cdk:path")
-        resources[str(lid)] = ResolvedResource(
-            logical_id=str(lid), type=str(rtype), raw=res, metadata=meta,
-            cdk_path=str(cdk_path) if isinstance(cdk_path, str) else "",
-            condition=resolver.resource_condition(lid), resolver=resolver)
+@dataclass
+class _Variant:
+    """The template under one combination of assumed condition values (``assume``; empty for
+    the template as resolved)."""
 
+    assume: Mapping[str, bool]
+    resolver: Resolver
+    resources: Mapping[str, ResolvedResource]
+
+
+class _Variants:
+    """The variants of one template a check runs under (see the module docstring)."""
+
+    def __init__(self, stack: _Stack) -> None:
+        self.stack = stack
+        self.base = _Variant({}, stack.resolver, stack.resources)
+        self._cache: dict[frozenset[tuple[str, bool]], _Variant | None] = {}
+        self._names: dict[str, list[str]] = {}
+
+    def conditions_of(self, logical_id: str) -> list[str]:
+        if logical_id not in self._names:
+            res = self.stack.resources.get(logical_id)
+            self._names[logical_id] = \
+                self.stack.resolver.unknown_conditions(res.raw) if res is not None else []
+        return self._names[logical_id]
+
+    def for_conditions(self, names: Sequence[str]) -> list[_Variant]:
+        if not names or len(names) > MAX_ASSUMED_CONDITIONS:
+            return [self.base]
+        out: list[_Variant] = []
+        for values in itertools.product((True, False), repeat=len(names)):
+            assume = dict(zip(names, values))
+            key = frozenset(assume.items())
+            if key not in self._cache:
+                resolver = self.stack.resolver.assuming(assume)
+                if resolver.contradicts():
+                    self._cache[key] = None
+                else:
+                    self._cache[key] = _Variant(assume, resolver, _resolved_resources(
+                        self.stack.loaded, resolver, self.stack.key))
+            variant = self._cache[key]
+            if variant is not None:
+                out.append(variant)
+        return out or [self.base]
+
+
+def _check_template(stack: _Stack, rules: Sequence[Rule],
+                    run: Mapping[str, Mapping[str, ResolvedResource]],
+                    ) -> tuple[TemplateInfo, list[Finding]]:
+    loaded = stack.loaded
     info = TemplateInfo(stack=loaded.stack, path=str(loaded.path),
-                        resource_count=len(resources), region=resolver.region,
+                        resource_count=len(stack.resources), region=stack.resolver.region,
                         notes=tuple(_template_notes(loaded.template)))
+    variants = _Variants(stack)
     findings: list[Finding] = []
-    for rule in sorted(rules, key=lambda r: r.id):
-        ctx = RuleContext(template=loaded, resolver=resolver, rule=rule,
-                          params=dict(rule.parameters), _resources=resources,
-                          _stack_types=stack_types)
-        per_resource = _run_rule(rule, ctx, resources)
+    for rule in rules:
+        per_resource = _run_rule(rule, stack, variants, run)
         for lid in sorted(per_resource):
-            findings.append(_finding(rule, loaded, resolver, resources.get(lid), lid,
+            findings.append(_finding(rule, loaded, stack.resources.get(lid), lid,
                                      per_resource[lid]))
     return info, findings
 
@@ -297,39 +448,133 @@ def _error_result(exc: BaseException) -> CheckResult:
     return CheckResult(Status.ERROR, f"rule raised {type(exc).__name__}: {exc}{where}")
 
 
-def _run_rule(rule: Rule, ctx: RuleContext,
-              resources: Mapping[str, ResolvedResource]) -> dict[str, list[CheckResult]]:
-    out: dict[str, list[CheckResult]] = {}
+def _context(rule: Rule, stack: _Stack, variant: _Variant,
+             run: Mapping[str, Mapping[str, ResolvedResource]]) -> RuleContext:
+    return RuleContext(template=stack.loaded, resolver=variant.resolver, rule=rule,
+                       params=dict(rule.parameters), _resources=variant.resources,
+                       _run={**run, stack.key: variant.resources}, stack=stack.key)
+
+
+def _raw_paths(rule: Rule, resolver: Resolver, logical_id: str,
+               results: list[CheckResult]) -> list[CheckResult]:
+    """Paths into resolved properties -> paths into the template as written (list indexes
+    shift where ``AWS::NoValue`` removed items), with the resolver that produced them."""
+    if rule.raw_paths or not logical_id:
+        return results
+    return [CheckResult(r.status, r.message, resolver.raw_path(logical_id, r.path))
+            if r.path else r for r in results]
+
+
+def _run_rule(rule: Rule, stack: _Stack, variants: _Variants,
+              run: Mapping[str, Mapping[str, ResolvedResource]]) -> dict[str, list[CheckResult]]:
     if rule.scope == "template":
-        try:
-            returned = rule.check(ctx)
-            if not isinstance(returned, Mapping):
-                raise TypeError(f"template check returned {type(returned).__name__}, "
-                                f"not a mapping of logical id to results")
-        except Exception as exc:  # a crashing rule is a finding, not a crash
-            err = _error_result(exc)
-            targets = [lid for lid, r in resources.items() if _matches(rule, r.type)]
-            return {lid: [err] for lid in targets} or {"": [err]}
-        for lid, results in returned.items():
-            out[str(lid)] = _as_results(results)
-        for lid, res in resources.items():
-            if res.condition is False and lid not in out and _matches(rule, res.type):
-                out[lid] = [_not_created(res)]
-        return out
-    for lid, res in resources.items():
+        names: list[str] = []
+        for lid in stack.resources:
+            names.extend(n for n in variants.conditions_of(lid) if n not in names)
+        chosen = variants.for_conditions(names)
+        per_variant = [(v.assume, _run_template_rule(rule, stack, v, run)) for v in chosen]
+        lids = sorted({lid for _, out in per_variant for lid in out})
+        return {lid: _merge([(a, out[lid]) for a, out in per_variant if lid in out])
+                for lid in lids}
+    out: dict[str, list[CheckResult]] = {}
+    for lid, res in stack.resources.items():
         if not _matches(rule, res.type):
             continue
-        if res.condition is False:
-            out[lid] = [_not_created(res)]
-            continue
-        try:
-            out[lid] = _as_results(rule.check(res, ctx))
-        except Exception as exc:  # a crashing rule is a finding, not a crash
-            out[lid] = [_error_result(exc)]
+        out[lid] = _merge([
+            (v.assume, _run_resource_rule(rule, v.resources[lid], _context(rule, stack, v, run)))
+            for v in variants.for_conditions(variants.conditions_of(lid))])
     return out
 
 
-def _not_created(res: ResolvedResource) -> CheckResult:
+def _run_resource_rule(rule: Rule, res: ResolvedResource, ctx: RuleContext) -> list[CheckResult]:
+    if res.condition is False:
+        return [_not_created(res, ctx.resolver)]
+    try:
+        results = _as_results(rule.check(res, ctx))
+    except Exception as exc:  # a crashing rule is a finding, not a crash
+        return [_error_result(exc)]
+    return _raw_paths(rule, ctx.resolver, res.logical_id, results)
+
+
+def _run_template_rule(rule: Rule, stack: _Stack, variant: _Variant,
+                       run: Mapping[str, Mapping[str, ResolvedResource]]
+                       ) -> dict[str, list[CheckResult]]:
+    ctx = _context(rule, stack, variant, run)
+    resources = variant.resources
+    try:
+        returned = rule.check(ctx)
+        if not isinstance(returned, Mapping):
+            raise TypeError(f"template check returned {type(returned).__name__}, "
+                            f"not a mapping of logical id to results")
+    except Exception as exc:  # a crashing rule is a finding, not a crash
+        err = _error_result(exc)
+        targets = [lid for lid, r in resources.items() if _matches(rule, r.type)]
+        return {lid: [err] for lid in targets} or {"": [err]}
+    out: dict[str, list[CheckResult]] = {}
+    for lid, results in returned.items():
+        out[str(lid)] = _raw_paths(rule, variant.resolver, str(lid), _as_results(results))
+    for lid, res in resources.items():
+        if res.condition is False and lid not in out and _matches(rule, res.type):
+            out[lid] = [_not_created(res, variant.resolver)]
+    return out
+
+
+def _merge(per_variant: list[tuple[Mapping[str, bool], list[CheckResult]]]
+           ) -> list[CheckResult]:
+    """Fold the results of the variants of a check (each with its assumed conditions) into
+    one list.
+
+    One variant: its results. When no variant has a failing result and all give the same
+    statuses, the branches do not matter: the first variant's results. Otherwise each distinct
+    result is kept once; one that not every variant gave is prefixed with the branches that
+    gave it, stated with as few conditions as tell them apart (``if Condition A is true:
+    ...``), so the finding names the failing branch."""
+    first = per_variant[0][1]
+    if len(per_variant) == 1:
+        return first
+    statuses = {frozenset(r.status for r in results) for _, results in per_variant}
+    if len(statuses) == 1 and not any(s.failing for s in next(iter(statuses))):
+        return first
+    everywhere = [dict(a) for a, _ in per_variant]
+    order: list[CheckResult] = []
+    where: dict[CheckResult, list[dict[str, bool]]] = {}
+    for assume, results in per_variant:
+        for r in results:
+            if r not in where:
+                where[r] = []
+                order.append(r)
+            if dict(assume) not in where[r]:
+                where[r].append(dict(assume))
+    out: list[CheckResult] = []
+    for r in order:
+        if len(where[r]) == len(everywhere):
+            out.append(r)
+            continue
+        label = _branches(where[r], everywhere)
+        out.append(CheckResult(r.status, f"{label}: {r.message}" if r.message else label,
+                               r.path))
+    return out
+
+
+def _branches(group: list[dict[str, bool]], everywhere: list[dict[str, bool]]) -> str:
+    """``if Condition A is true[ and ...][ or if ...]``: the variants of ``group``, described
+    by the fewest conditions whose values single them out among ``everywhere``."""
+    names = list(everywhere[0])
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            shown = {tuple(a[n] for n in subset) for a in group}
+            if all((tuple(a[n] for n in subset) in shown) == (a in group) for a in everywhere):
+                return " or ".join(
+                    "if " + " and ".join(f"Condition {n} is {'true' if v else 'false'}"
+                                         for n, v in zip(subset, values))
+                    for values in sorted(shown, reverse=True))
+    return "if " + " or if ".join(" and ".join(f"Condition {n} is {'true' if v else 'false'}"
+                                               for n, v in a.items()) for a in group)
+
+
+def _not_created(res: ResolvedResource, resolver: Resolver) -> CheckResult:
+    if resolver.assumed:
+        return CheckResult.not_applicable("not created")
     return CheckResult.not_applicable(
         f"not created with the given or default parameter values: Condition "
         f"{res.raw.get('Condition')} is false")
@@ -360,28 +605,21 @@ def render_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def _finding(rule: Rule, loaded: LoadedTemplate, resolver: Resolver,
-             resource: ResolvedResource | None, logical_id: str,
-             results: list[CheckResult]) -> Finding:
+def _finding(rule: Rule, loaded: LoadedTemplate, resource: ResolvedResource | None,
+             logical_id: str, results: list[CheckResult]) -> Finding:
+    """Fold a resource's results (paths already into the raw template) into one finding."""
     worst = max(results, key=lambda r: _RANK[r.status]).status
-
-    def raw(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
-        """Paths into resolved properties -> paths into the template as written."""
-        if rule.raw_paths or not logical_id:
-            return path
-        return resolver.raw_path(logical_id, path)
-
     failing = [r for r in results if r.status.failing]
     if worst.failing:
         chosen = failing
     else:
         chosen = [r for r in results if r.status == worst]
     first_path: tuple[str | int, ...] = next(
-        (raw(r.path) for r in (failing or chosen) if r.path), ())
+        (r.path for r in (failing or chosen) if r.path), ())
     paths: list[str] = []
     for r in failing:
         if r.path:
-            p = render_path(raw(r.path))
+            p = render_path(r.path)
             if p not in paths:
                 paths.append(p)
     messages: list[str] = []
@@ -389,7 +627,7 @@ def _finding(rule: Rule, loaded: LoadedTemplate, resolver: Resolver,
     for r in chosen:
         if not r.message:
             continue
-        text = f"{render_path(raw(r.path))}: {r.message}" if multi and r.path else r.message
+        text = f"{render_path(r.path)}: {r.message}" if multi and r.path else r.message
         if text not in messages:
             messages.append(text)
     line = loaded.line_of(logical_id, first_path) if logical_id else None

@@ -1,20 +1,26 @@
 """Small, pure helpers shared by rule checks: reading resolved values the way CloudFormation
-does (booleans and numbers may be strings), following references, and the verdicts two rules
-share (log retention, customer-managed KMS keys).
+does (booleans and numbers may be strings), following references, launch templates, and the
+verdicts several rules share (log retention, customer-managed KMS keys).
 
 Every helper that reads a value passes :class:`~govcdk.policies.resolver.Unknown` through
-unchanged, so checks can turn it into ``CheckResult.unknown``.
+unchanged, so checks can turn it into ``CheckResult.unknown``; a value known only at deploy
+time (a reference, or a string holding a placeholder such as ``${AWS::AccountId}``, see
+:func:`~govcdk.policies.resolver.is_opaque`) becomes one where a literal is needed.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
-from .model import CheckResult, Status
-from .resolver import AttrRef, ResourceRef, Unknown, tokens_in
+from .model import CheckResult
+from .resolver import AttrRef, ResourceRef, Unknown, is_opaque, sub_variables, tokens_in
 
 Path = tuple[str | int, ...]
+
+LOG_RETENTION_FLOOR_DAYS = 365
+"""FedRAMP AU-11 floor for online log retention (OMB M-21-31: 12 months active storage), the
+default of every rule that judges a log group's retention."""
 
 # Amazon CloudWatch Logs API Reference, PutRetentionPolicy: the values retentionInDays accepts.
 VALID_RETENTION_DAYS: frozenset[int] = frozenset({
@@ -24,12 +30,49 @@ VALID_RETENTION_DAYS: frozenset[int] = frozenset({
 
 KMS_KEY_TYPES = ("AWS::KMS::Key", "AWS::KMS::ReplicaKey")
 _AWS_MANAGED_ALIAS = re.compile(r"(^|:)alias/aws/", re.IGNORECASE)
+# AWS KMS Developer Guide, "Key identifiers (KeyId)": key id, key ARN, alias name, alias ARN;
+# multi-Region keys have ids "mrk-" + 32 hex digits.
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_KEY_ID = rf"(?:{_UUID}|mrk-[0-9a-fA-F]{{32}})"
+_KMS_ARN = r"arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:"
+_ALIAS_NAME = r"alias/[A-Za-z0-9/_-]+"
+_KEY_IDENTIFIER = re.compile(rf"{_KEY_ID}|{_KMS_ARN}key/{_KEY_ID}|(?:{_KMS_ARN})?{_ALIAS_NAME}")
+_PSEUDO_STANDINS = (("${AWS::AccountId}", "000000000000"), ("${AWS::StackName}", "stack"))
+
+
+def literal(value: Any, what: str = "value") -> Any:
+    """``value`` when it is a literal; :class:`Unknown` when it is one already or is known only
+    at deploy time (a :class:`ResourceRef`/:class:`AttrRef`, or an opaque string). Use it
+    before comparing a property with the literals it may take (``HttpTokens == "required"``):
+    a placeholder never equals a literal, so the comparison would silently decide."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (ResourceRef, AttrRef)) or is_opaque(value):
+        return Unknown(f"{what} {describe(value)} is known only at deploy time")
+    return value
+
+
+def same_value(a: Any, b: Any) -> bool | Unknown:
+    """Whether two resolved values of one template are equal: True for identical values (an
+    opaque string equals itself), :class:`Unknown` when either is unknown or known only at
+    deploy time, else False."""
+    if isinstance(a, Unknown):
+        return a
+    if isinstance(b, Unknown):
+        return b
+    if type(a) is type(b) and a == b:
+        return True
+    for v in (a, b):
+        if isinstance(v, (ResourceRef, AttrRef)) or is_opaque(v):
+            return Unknown(f"{describe(v)} is known only at deploy time")
+    return False
 
 
 def as_bool(value: Any) -> bool | Unknown | None:
     """``True``/``"true"`` -> True, ``False``/``"false"`` -> False (case-insensitive, as
-    CloudFormation accepts), :class:`Unknown` unchanged, anything else (absent included) ->
-    None."""
+    CloudFormation accepts), :class:`Unknown` unchanged, a value known only at deploy time
+    (reference, opaque string) -> :class:`Unknown`, anything else (absent included) -> None."""
+    value = literal(value)
     if isinstance(value, Unknown):
         return value
     if isinstance(value, bool):
@@ -45,7 +88,9 @@ def as_bool(value: Any) -> bool | Unknown | None:
 
 def as_int(value: Any) -> int | Unknown | None:
     """An integer from an int, an integral float or a numeric string (``"365"``, ``" 22 "``);
-    :class:`Unknown` unchanged; None for anything else (booleans included)."""
+    :class:`Unknown` unchanged, a value known only at deploy time -> :class:`Unknown`; None for
+    anything else (booleans included)."""
+    value = literal(value)
     if isinstance(value, Unknown):
         return value
     if isinstance(value, bool):
@@ -100,8 +145,8 @@ def raw_ref_ids(raw: Any) -> set[str]:
                 elif key == "Fn::Sub":
                     template = val[0] if isinstance(val, list) and val else val
                     if isinstance(template, str):
-                        for name in re.findall(r"\$\{([^!}][^}]*)\}", template):
-                            out.add(name.split(".", 1)[0].strip())
+                        for name in sub_variables(template):
+                            out.add(name.split(".", 1)[0])
                     if isinstance(val, list):
                         walk(val[1:])
                     continue
@@ -114,21 +159,18 @@ def raw_ref_ids(raw: Any) -> set[str]:
     return out
 
 
-def ref_ids(value: Any, raw: Any = None) -> tuple[set[str], set[str]]:
-    """(definite, possible) logical ids of THIS template a property value points at.
-
-    Definite: a resolved :class:`ResourceRef`/:class:`AttrRef`, or the ``${Ref:..}`` /
-    ``${GetAtt:..}`` tokens inside a resolved string; references imported from another stack
-    are left out. Possible: when the value is :class:`Unknown`, the resources its raw form
-    (``raw``) references.
-    """
+def refs_in(value: Any) -> list[ResourceRef | AttrRef]:
+    """The references a resolved property value holds: the value itself when it is a
+    :class:`ResourceRef`/:class:`AttrRef`, else the ``${Ref:..}``/``${GetAtt:..}`` tokens
+    inside a resolved string. References from another stack (``Fn::ImportValue``, a parent
+    stack's parameter) keep their ``stack``: follow them with ``RuleContext.target`` /
+    ``RuleContext.type_of``, never by logical id alone. When the value is :class:`Unknown`,
+    :func:`raw_ref_ids` of its raw form says what it may refer to."""
     if isinstance(value, (ResourceRef, AttrRef)):
-        return ({value.logical_id} if not value.stack else set()), set()
+        return [value]
     if isinstance(value, str):
-        return {t.logical_id for t in tokens_in(value) if not t.stack}, set()
-    if isinstance(value, Unknown):
-        return set(), raw_ref_ids(raw) if raw is not None else set()
-    return set(), set()
+        return tokens_in(value)
+    return []
 
 
 def retention_result(value: Any, min_days: int, path: Path, *, subject: str = "") -> CheckResult:
@@ -162,7 +204,7 @@ def log_group_retention_result(props: Mapping[str, Any], min_days: int, *,
     ``DELIVERY`` log class keeps events one day whatever ``RetentionInDays`` says (Amazon
     CloudWatch Logs API Reference, CreateLogGroup ``logGroupClass``), else
     :func:`retention_result` on ``RetentionInDays``."""
-    log_class = props.get("LogGroupClass")
+    log_class = literal(props.get("LogGroupClass"), "LogGroupClass")
     class_path = ("Properties", "LogGroupClass")
     if isinstance(log_class, Unknown):
         return CheckResult.unknown(f"{subject}LogGroupClass cannot be resolved: "
@@ -181,11 +223,14 @@ def kms_key_result(value: Any, path: Path,
 
     ``type_of`` gives the resource type a reference points at (``RuleContext.type_of``: this
     template, or the exporting stack for an imported reference). PASS for a reference to an
-    ``AWS::KMS::Key``/``AWS::KMS::ReplicaKey``/``AWS::KMS::Alias`` of the template (aliases
-    created by CloudFormation cannot use the reserved ``alias/aws/`` prefix) or a key id/ARN or
-    customer alias string; FAIL for an absent value (``absent`` is the message) or an
-    AWS-managed alias (``alias/aws/...``); UNKNOWN when unresolved or when it references a
-    resource that is not a KMS key.
+    ``AWS::KMS::Key``/``AWS::KMS::ReplicaKey``/``AWS::KMS::Alias`` of the checked templates
+    (aliases created by CloudFormation cannot use the reserved ``alias/aws/`` prefix) or a
+    string that is a key identifier (AWS KMS Developer Guide, "Key identifiers"): a key id
+    (UUID), a multi-Region key id (``mrk-`` + 32 hex digits), a key ARN, or an alias name or
+    alias ARN other than ``alias/aws/*`` (``${AWS::AccountId}``/``${AWS::StackName}``
+    placeholders are accepted in them). FAIL for an absent value (``absent`` is the message),
+    an AWS-managed alias (``alias/aws/...``) or any other string (``"default"``); UNKNOWN when
+    unresolved or when it references a resource that is not a KMS key.
     """
     if value is None:
         return CheckResult.failed(absent or f"{subject} not set: an AWS-owned or AWS-managed "
@@ -203,6 +248,12 @@ def kms_key_result(value: Any, path: Path,
             return CheckResult.failed(f"{subject} is empty", path)
         refs = tokens_in(value)
         if not refs:
+            text = value.strip()
+            for placeholder, standin in _PSEUDO_STANDINS:
+                text = text.replace(placeholder, standin)
+            if not _KEY_IDENTIFIER.fullmatch(text):
+                return CheckResult.failed(f"{subject} {describe(value)} is not a KMS key id, key "
+                                          f"ARN, multi-Region key id or alias", path)
             return CheckResult.passed(f"{subject} {describe(value)} names a customer-managed "
                                       f"key", path)
     else:
@@ -218,20 +269,73 @@ def kms_key_result(value: Any, path: Path,
                               f"{refs[0].logical_id}{where}", path)
 
 
-def worst(results: Iterable[CheckResult]) -> Status:
-    """The engine's folding order: ERROR > UNKNOWN > FAIL > PASS > NOT_APPLICABLE."""
-    rank = [Status.NOT_APPLICABLE, Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR]
-    return max((r.status for r in results), key=rank.index, default=Status.NOT_APPLICABLE)
-
-
 def parameter_note(resolver: Any, raw: Any) -> str:
-    """`` (parameter P default)`` / `` (parameter P as given)`` when the raw property value is a
-    direct ``Ref`` to a template parameter, so a verdict says it depends on that parameter
-    (cdk-nag#393: a Ref to a non-compliant default must not look compliant); else ``""``."""
+    """`` (parameter P default)`` / `` (parameter P as given)`` / `` (parameter P as passed by
+    parent stack S)`` when the raw property value is a direct ``Ref`` to a template parameter,
+    so a verdict says it depends on that parameter (cdk-nag#393: a Ref to a non-compliant
+    default must not look compliant); else ``""``."""
     if not (isinstance(raw, Mapping) and len(raw) == 1 and isinstance(raw.get("Ref"), str)):
         return ""
     name = str(raw["Ref"])
     if name not in getattr(resolver, "parameters", {}):
         return ""
     given = name in getattr(resolver, "overrides", {})
-    return f" (parameter {name} {'as given' if given else 'default'})"
+    origin = getattr(resolver, "overrides_origin", "as given")
+    return f" (parameter {name} {origin if given else 'default'})"
+
+
+# -- launch templates -------------------------------------------------------------------------
+
+LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+
+
+def launch_template_data(lt: Any, key: str) -> Any:
+    """``LaunchTemplateData.<key>`` of a launch template resource (resolved): the value, None
+    when absent, :class:`Unknown` when ``LaunchTemplateData`` cannot be resolved."""
+    data = lt.properties.get("LaunchTemplateData")
+    if isinstance(data, Unknown):
+        return data
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def find_launch_template(ctx: Any, spec: Any) -> tuple[Any, str | None]:
+    """The ``AWS::EC2::LaunchTemplate`` a ``LaunchTemplate`` specification names: (resource |
+    None, reason it is unknown | None). ``LaunchTemplateId`` may be ``Ref`` or ``Fn::GetAtt
+    LT.LaunchTemplateId`` (of this template, or imported from another stack of the run);
+    ``LaunchTemplateName`` a ``GetAtt`` or the literal name a launch template of this template
+    declares."""
+    if isinstance(spec, Unknown):
+        return None, f"LaunchTemplate cannot be resolved: {spec.reason}"
+    if not isinstance(spec, dict):
+        return None, None
+    for key in ("LaunchTemplateId", "LaunchTemplateName"):
+        value = spec.get(key)
+        if value is None:
+            continue
+        for ref in refs_in(value):
+            res = ctx.target(ref)
+            if res is not None and res.type == LAUNCH_TEMPLATE:
+                return res, None
+        if isinstance(value, Unknown):
+            return None, f"LaunchTemplate {key} cannot be resolved: {value.reason}"
+        if isinstance(value, str) and key == "LaunchTemplateName":
+            unsure: Unknown | None = None
+            for lt in ctx.resources(LAUNCH_TEMPLATE):
+                same = same_value(lt.properties.get("LaunchTemplateName"), value)
+                if same is True:
+                    return lt, None
+                if isinstance(same, Unknown):
+                    unsure = same
+            if unsure is not None:
+                return None, (f"LaunchTemplate {key} {describe(value)}: a launch template "
+                              f"name of this template cannot be resolved ({unsure.reason})")
+        return None, (f"LaunchTemplate {key} {describe(value)} is not a launch template of the "
+                      f"checked templates")
+    return None, None
+
+
+def from_launch_template(results: list[CheckResult], lt: Any, ctx: Any) -> list[CheckResult]:
+    """Results of a launch template, reported at the instance's ``LaunchTemplate``."""
+    name = lt.logical_id if lt.stack == ctx.stack else f"{lt.logical_id} (stack {lt.stack})"
+    return [CheckResult(r.status, f"launch template {name}: {r.message}",
+                        ("Properties", "LaunchTemplate")) for r in results]

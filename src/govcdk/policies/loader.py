@@ -7,8 +7,11 @@ A target path is one of:
   artifacts of type ``cdk:cloud-assembly`` (CDK Stages) are followed into
   ``properties.directoryName``; nested stacks (``AWS::CloudFormation::Stack`` resources whose
   ``Metadata["aws:asset:path"]`` names a template in the assembly) are loaded too, as
-  ``<parent stack>/<logical id>``. Source: AWS CDK ``cloud-assembly-schema`` (manifest
-  ``artifacts``) and "Nested stacks" in the AWS CDK Developer Guide.
+  ``<parent stack>/<logical id>``, right after their parent. The deployed stack name is the
+  artifact's ``properties.stackName``, else its artifact id (the schema's default); the
+  artifact's ``properties.parameters`` are the values the stack is deployed with. Source: AWS
+  CDK ``cloud-assembly-schema`` (manifest ``artifacts``, ``AwsCloudFormationStackProperties``)
+  and "Nested stacks" in the AWS CDK Developer Guide.
 - a template file (any extension when named explicitly: JSON or YAML, short-form tags included);
 - a plain directory: every ``*.json``, ``*.yaml``, ``*.yml`` and ``*.template`` file below it,
   sorted, recursively; a sub-directory holding ``manifest.json`` is read as a cloud assembly, and
@@ -41,9 +44,16 @@ _NESTED_ASSEMBLY = "cdk:cloud-assembly"
 class LoadedTemplate:
     """One decoded template and where it came from.
 
-    ``template`` is the decoded mapping (cfn-lint ``dict_node``/``str_node`` values carrying
-    ``start_mark`` when the file was decoded from disk). ``region`` is the assembly artifact's
-    region, else :data:`DEFAULT_REGION`; ``account`` the artifact's account when known.
+    ``stack`` is the name shown in reports (an assembly artifact's ``displayName``, a file's
+    stem, ``<parent>/<logical id>`` for a nested stack). ``template`` is the decoded mapping
+    (cfn-lint ``dict_node``/``str_node`` values carrying ``start_mark`` when the file was
+    decoded from disk). ``region`` is the assembly artifact's region, else
+    :data:`DEFAULT_REGION`; ``account`` the artifact's account when known. ``stack_name`` is
+    the CloudFormation stack name it deploys as when the assembly says so, else None (plain
+    files; nested stacks, whose names CloudFormation generates). ``parameters`` are the values
+    the assembly deploys it with. A nested stack has ``parent`` (the parent's
+    :class:`LoadedTemplate`), ``nested_in`` (its ``stack``) and ``nested_id`` (the logical id
+    of its ``AWS::CloudFormation::Stack`` resource in the parent).
     """
 
     stack: str
@@ -52,6 +62,10 @@ class LoadedTemplate:
     region: str = DEFAULT_REGION
     account: str | None = None
     nested_in: str | None = field(default=None)
+    stack_name: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    parent: "LoadedTemplate | None" = field(default=None, repr=False, compare=False)
+    nested_id: str | None = None
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -203,6 +217,12 @@ def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Path]) 
             stack = artifact.get("displayName") or artifact_id
             loaded = _load_template_file(template_path, stack=str(stack),
                                          region=region or DEFAULT_REGION, account=account)
+            stack_name = props.get("stackName")
+            loaded.stack_name = stack_name if isinstance(stack_name, str) and stack_name \
+                else str(artifact_id)
+            params = props.get("parameters")
+            if isinstance(params, dict):
+                loaded.parameters = {str(k): v for k, v in params.items()}
             _add(out, seen, loaded)
             _load_nested_stacks(directory, loaded, out, seen)
         elif kind == _NESTED_ASSEMBLY:
@@ -232,6 +252,8 @@ def _load_nested_stacks(directory: Path, parent: LoadedTemplate, out: list[Loade
         nested = _load_template_file(nested_path, stack=f"{parent.stack}/{logical_id}",
                                      region=parent.region, account=parent.account)
         nested.nested_in = parent.stack
+        nested.parent = parent
+        nested.nested_id = str(logical_id)
         _add(out, seen, nested)
         _load_nested_stacks(directory, nested, out, seen)
 

@@ -14,10 +14,15 @@ from typing import Any, Callable, Mapping
 class Status(str, enum.Enum):
     """Verdict of one rule on one resource (or template).
 
-    ``PASS``/``FAIL``/``NOT_APPLICABLE`` come from a rule's check. The engine alone produces
-    ``UNKNOWN`` (a value it could not resolve) and ``ERROR`` (a check that raised); both fail by
-    default, so nothing passes silently. ``SUPPRESSED`` is a failing result acknowledged in
-    the resource's ``Metadata.govcdk.suppressions`` with a reason; it stays in the report.
+    A rule's check returns ``PASS``, ``FAIL``, ``NOT_APPLICABLE`` or ``UNKNOWN`` (a value it
+    needs cannot be resolved statically; the message says which and why). The engine adds
+    ``ERROR`` (a check that raised, or returned something other than results) and
+    ``NOT_APPLICABLE`` for a resource whose ``Condition`` is false. ``FAIL``, ``UNKNOWN`` and
+    ``ERROR`` all fail by default, so nothing passes silently. ``SUPPRESSED`` is a failing
+    result acknowledged in the resource's ``Metadata.govcdk.suppressions`` with a reason; it
+    stays in the report. Only the cfn-lint scanner sets it today: suppression of govcdk rules
+    arrives with issue 5, and until then the engine does not apply
+    ``Metadata.govcdk.suppressions`` to its own rules (their findings keep their status).
     """
 
     PASS = "PASS"

@@ -6,23 +6,33 @@ dicts, plus four kinds of marker that rules must handle:
 
 - :class:`ResourceRef` ``(logical_id)``: ``{"Ref": "<resource>"}``, a typed reference so rules
   can join resources (flow log -> VPC, route -> route table); a reference that arrived through
-  ``Fn::ImportValue`` from another template of the run carries that template's ``stack``;
+  ``Fn::ImportValue`` from another template of the run, or through a parameter a parent stack
+  passed to its nested stack, carries that template's ``stack`` key;
 - :class:`AttrRef` ``(logical_id, attribute)``: ``Fn::GetAtt``, except where the attribute
   mirrors an input property of the referenced resource (``AWS::EC2::VPC.CidrBlock``,
   ``AWS::EC2::Subnet.CidrBlock``), which resolves to that property's resolved value;
 - :class:`Unknown` (the generic instance is :data:`UNKNOWN`): a value that cannot be known
   before deployment (a parameter without ``Default``, an ``Fn::ImportValue`` that no checked
-  template exports, an SSM parameter type, a dynamic reference, ``Fn::If`` on a condition that
-  cannot be evaluated). Its ``reason`` says what could not be resolved. Truth-testing an
-  ``Unknown`` raises ``TypeError``, so a rule cannot pass it silently;
+  template exports, an SSM parameter type, a dynamic reference, a nested-stack parameter its
+  parent passes a value it cannot resolve, ``Fn::If`` on a condition that cannot be evaluated,
+  ``Fn::Split`` of a string holding a placeholder). Its ``reason`` says what could not be
+  resolved. Truth-testing an ``Unknown`` or comparing it (``==``, ``!=``, ``<``...) raises
+  ``TypeError``, so a rule cannot pass it silently (it stays hashable);
 - :data:`NOVALUE` (``AWS::NoValue``), which removes the key or list item that holds it.
 
 Strings built by ``Fn::Join``/``Fn::Sub`` render references as stable tokens,
 ``${Ref:LogicalId}`` and ``${GetAtt:LogicalId.Attr}`` (``${Ref:Stack::LogicalId}`` when
 imported; :func:`tokens_in` parses them back), so string rules keep working.
-``AWS::AccountId``, ``AWS::StackName`` and ``AWS::StackId`` render as ``${AWS::AccountId}``-style
-placeholders when not given. ``Fn::ImportValue`` resolves through an :class:`ExportRegistry` of
-the templates checked in the same run.
+``AWS::AccountId`` (when no account is given), ``AWS::StackName`` (when the stack name is not
+known: plain template files and nested stacks, whose names CloudFormation generates) and
+``AWS::StackId`` render as ``${AWS::AccountId}``-style placeholders. A string holding a
+placeholder or a token is *opaque* (:func:`is_opaque`): it stands for a value known only at
+deploy time, so ``Fn::Equals`` on it cannot be evaluated (unless both sides are the same
+string), and ``Fn::Split``/``Fn::FindInMap`` over it are :class:`Unknown`. ``Fn::ImportValue``
+resolves through an :class:`ExportRegistry` of the templates checked in the same run.
+
+A resolver may *assume* the value of conditions it cannot evaluate (:meth:`Resolver.assuming`):
+the engine uses this to evaluate every branch of an ``Fn::If`` on such a condition.
 
 Semantics follow the AWS CloudFormation User Guide, "Intrinsic function reference", "Pseudo
 parameters reference", "Parameters" and "Conditions". The resolver never raises on malformed
@@ -33,7 +43,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..govcloud import PARTITION as GOV_PARTITION
 
@@ -53,6 +63,14 @@ class Unknown:
 
     def __bool__(self) -> bool:
         raise TypeError(f"truth value of an unresolved value is undefined: {self.reason}")
+
+    def _compare(self, other: Any) -> bool:
+        raise TypeError(f"an unresolved value cannot be compared: {self.reason}")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _compare  # type: ignore[assignment]
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 UNKNOWN = Unknown()
@@ -108,6 +126,14 @@ class AttrRef:
 
 
 _TOKEN_RE = re.compile(r"\$\{(Ref|GetAtt):(?:([^{}:]+)::)?([A-Za-z0-9]+)(?:\.([^}]+))?\}")
+_PLACEHOLDER_RE = re.compile(r"\$\{(?:Ref:|GetAtt:|AWS::)[^{}]*\}")
+
+
+def is_opaque(value: Any) -> bool:
+    """True for a string holding a pseudo-parameter placeholder (``${AWS::AccountId}``...) or a
+    reference token (``${Ref:X}``, ``${GetAtt:X.Y}``): part of its text is known only at deploy
+    time, so it must not be compared, split or matched as if it were the real value."""
+    return isinstance(value, str) and _PLACEHOLDER_RE.search(value) is not None
 
 
 def tokens_in(text: str) -> list[ResourceRef | AttrRef]:
@@ -123,8 +149,10 @@ def tokens_in(text: str) -> list[ResourceRef | AttrRef]:
     return out
 
 
-def _qualify(value: Any, stack: str) -> Any:
-    """Mark references inside a value exported by ``stack`` as that stack's."""
+def qualify(value: Any, stack: str) -> Any:
+    """Mark the references inside a value resolved in template ``stack`` (exported by it, or
+    passed by it to a nested stack) as that stack's: :class:`ResourceRef`/:class:`AttrRef`
+    get ``stack``, tokens in strings become ``${Ref:stack::X}``."""
     if isinstance(value, ResourceRef) and not value.stack:
         return ResourceRef(value.logical_id, stack)
     if isinstance(value, AttrRef) and not value.stack:
@@ -138,9 +166,9 @@ def _qualify(value: Any, stack: str) -> Any:
             return ref.token
         return _TOKEN_RE.sub(requalify, value)
     if isinstance(value, list):
-        return [_qualify(v, stack) for v in value]
+        return [qualify(v, stack) for v in value]
     if isinstance(value, dict):
-        return {k: _qualify(v, stack) for k, v in value.items()}
+        return {k: qualify(v, stack) for k, v in value.items()}
     return value
 
 
@@ -154,37 +182,56 @@ class ExportRegistry:
     """
 
     def __init__(self) -> None:
-        self._exports: dict[tuple[str, str], tuple["Resolver", Any, str] | None] = {}
+        self._added: list[tuple["Resolver", str]] = []
+        self._index: dict[tuple[str, str], tuple["Resolver", Any, str] | None] | None = None
+        self._building = False
         self._active: set[tuple[str, str]] = set()
 
     def add(self, resolver: "Resolver", stack: str) -> None:
-        """Register the exports of the template ``resolver`` reads, as stack ``stack``."""
-        outputs = resolver.template.get("Outputs")
-        if not isinstance(outputs, Mapping):
-            return
-        for output in outputs.values():
-            if not isinstance(output, Mapping):
+        """Register the exports of the template ``resolver`` reads, as stack ``stack``. Export
+        names are resolved on the first lookup, once every template of the run is added."""
+        self._added.append((resolver, stack))
+        self._index = None
+
+    def _build(self) -> dict[tuple[str, str], tuple["Resolver", Any, str] | None]:
+        index: dict[tuple[str, str], tuple["Resolver", Any, str] | None] = {}
+        for resolver, stack in self._added:
+            outputs = resolver.template.get("Outputs")
+            if not isinstance(outputs, Mapping):
                 continue
-            export = output.get("Export")
-            if not isinstance(export, Mapping) or "Name" not in export:
-                continue
-            if "Condition" in output and resolver.condition(output.get("Condition")) is False:
-                continue
-            name = resolver.resolve(export["Name"])
-            if not isinstance(name, str):
-                continue
-            key = (resolver.region, name)
-            self._exports[key] = None if key in self._exports else \
-                (resolver, output.get("Value"), stack)
+            for output in outputs.values():
+                if not isinstance(output, Mapping):
+                    continue
+                export = output.get("Export")
+                if not isinstance(export, Mapping) or "Name" not in export:
+                    continue
+                if "Condition" in output and resolver.condition(output.get("Condition")) is False:
+                    continue
+                name = resolver.resolve(export["Name"])
+                if not isinstance(name, str) or is_opaque(name):
+                    continue
+                key = (resolver.region, name)
+                index[key] = None if key in index else (resolver, output.get("Value"), stack)
+        return index
 
     def lookup(self, region: str, name: str) -> Any:
         """The exported value, resolved in the exporting template and qualified with its stack;
         :class:`Unknown` when no (or more than one) template of the run exports ``name``."""
+        if self._index is None:
+            if self._building:
+                return Unknown(f"Fn::ImportValue {name!r} inside an export name")
+            self._building = True
+            try:
+                self._index = self._build()
+            finally:
+                self._building = False
         key = (region, name)
-        if key not in self._exports:
+        if is_opaque(name):
+            return Unknown(f"Fn::ImportValue {name!r}: the name is known only at deploy time")
+        if key not in self._index:
             return Unknown(f"Fn::ImportValue {name!r}: no template checked in this run "
                            f"exports it")
-        entry = self._exports[key]
+        entry = self._index[key]
         if entry is None:
             return Unknown(f"Fn::ImportValue {name!r}: exported by more than one template")
         if key in self._active:
@@ -192,7 +239,7 @@ class ExportRegistry:
         exporter, raw, stack = entry
         self._active.add(key)
         try:
-            return _qualify(exporter.resolve(raw), stack)
+            return qualify(exporter.resolve(raw), stack)
         finally:
             self._active.discard(key)
 
@@ -218,12 +265,22 @@ _MIRRORED_ATTRIBUTES: dict[tuple[str, str], str] = {
     ("AWS::EC2::Subnet", "CidrBlock"): "CidrBlock",
 }
 
-_SUB_VAR_RE = re.compile(r"\$\{([^}]*)\}")
+SUB_VAR_RE = re.compile(r"\$\{([^}]*)\}")
+"""A ``${...}`` of an ``Fn::Sub`` template (``${!Literal}`` is an escaped literal)."""
 _MAX_DEPTH = 64
 _DYNAMIC_REF = "{{resolve:"
 
 
-def _is_intrinsic(value: Mapping[Any, Any]) -> str | None:
+def sub_variables(template: str) -> list[str]:
+    """The variable names an ``Fn::Sub`` template string uses (``${Name}``, ``${Res.Attr}``,
+    ``${AWS::Region}``), in order, leaving out escaped literals (``${!Literal}``)."""
+    return [m.group(1).strip() for m in SUB_VAR_RE.finditer(template)
+            if not m.group(1).startswith("!")]
+
+
+def intrinsic_name(value: Mapping[Any, Any]) -> str | None:
+    """``"Ref"``/``"Fn::..."`` when ``value`` is an intrinsic function call (a one-key mapping
+    whose key is ``Ref`` or starts with ``Fn::``), else None."""
     if len(value) != 1:
         return None
     key = next(iter(value))
@@ -248,7 +305,8 @@ def _as_text(value: Any) -> str | Unknown:
 
 
 def _scalar_key(value: Any) -> Any:
-    """Normalize a resolved value for Fn::Equals (CloudFormation compares strings)."""
+    """Normalize a resolved value for Fn::Equals (CloudFormation compares strings); None when it
+    cannot be compared (unresolved, or not a scalar or list of scalars)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):
@@ -261,6 +319,13 @@ def _scalar_key(value: Any) -> Any:
     if isinstance(value, (ResourceRef, AttrRef)):
         return value
     return None
+
+
+def _uncertain(key: Any) -> bool:
+    """Whether a normalized Fn::Equals operand stands for a value known only at deploy time."""
+    if isinstance(key, tuple):
+        return any(_uncertain(k) for k in key)
+    return isinstance(key, (ResourceRef, AttrRef)) or is_opaque(key)
 
 
 def _to_number(value: Any) -> Any:
@@ -280,23 +345,53 @@ def _to_number(value: Any) -> Any:
     return value
 
 
+class UnknownParameters(Mapping[str, Any]):
+    """Parameter overrides in which every parameter is unknown (``reason`` says why), e.g. a
+    nested stack whose parent passes a ``Parameters`` value that cannot be resolved."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __getitem__(self, key: str) -> Any:
+        return Unknown(self.reason)
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 class Resolver:
     """Resolve values of one template.
 
     ``region`` (default ``us-gov-west-1``) drives ``AWS::Region``, ``AWS::Partition`` and
     ``AWS::URLSuffix``; ``account`` drives ``AWS::AccountId`` (else the placeholder
-    ``${AWS::AccountId}``); ``parameters`` override parameter values (strings, as
-    ``--parameter-overrides`` would pass them), else each parameter's ``Default`` is used.
-    ``exports`` resolves ``Fn::ImportValue`` against the other templates of the run (else it
-    is unknown).
+    ``${AWS::AccountId}``); ``stack_name`` drives ``AWS::StackName`` (else the placeholder
+    ``${AWS::StackName}``: give it only when the deployed stack's name is known, e.g. a cloud
+    assembly's ``stackName``). ``parameters`` override parameter values (strings, as
+    ``--parameter-overrides`` would pass them; an :class:`Unknown` value makes that parameter
+    unknown, a :class:`ResourceRef`/:class:`AttrRef` of another stack stands for what a parent
+    stack passes its nested stack), else each parameter's ``Default`` is used; it may be a
+    callable returning that mapping, called on first use (nested stacks, whose parent's
+    values resolve lazily). ``exports`` resolves ``Fn::ImportValue`` against the other
+    templates of the run (else it is unknown). ``overrides_origin`` says where the overrides
+    come from, for messages (``"as given"``, ``"as passed by parent stack P"``). ``assume``
+    fixes the value of named conditions (see :meth:`assuming`).
     Parameters of an ``AWS::SSM::Parameter::Value<...>`` type are always unknown (their value is
     read from Parameter Store at deploy time).
     """
 
     def __init__(self, template: Mapping[str, Any], *, region: str = DEFAULT_REGION,
-                 account: str | None = None, parameters: Mapping[str, Any] | None = None,
+                 account: str | None = None,
+                 parameters: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
                  stack_name: str | None = None,
-                 exports: ExportRegistry | None = None) -> None:
+                 exports: ExportRegistry | None = None,
+                 overrides_origin: str = "as given",
+                 assume: Mapping[str, bool] | None = None) -> None:
         self.template = template if isinstance(template, Mapping) else {}
         self.region = region or DEFAULT_REGION
         self.partition = partition_for_region(self.region)
@@ -304,7 +399,11 @@ class Resolver:
         self.account = account
         self.stack_name = stack_name
         self.exports = exports
-        self.overrides = dict(parameters or {})
+        self.assumed: dict[str, bool] = dict(assume or {})
+        self._overrides_source = parameters
+        self._overrides: Mapping[str, Any] | None = None
+        self._overrides_busy = False
+        self.overrides_origin = overrides_origin
         self.resources = self._mapping("Resources")
         self.parameters = self._mapping("Parameters")
         self.mappings = self._mapping("Mappings")
@@ -321,6 +420,76 @@ class Resolver:
     def _mapping(self, key: str) -> Mapping[str, Any]:
         value = self.template.get(key)
         return value if isinstance(value, Mapping) else {}
+
+    @property
+    def overrides(self) -> Mapping[str, Any]:
+        """Parameter values given for this template (see the class docstring)."""
+        if self._overrides is None:
+            source = self._overrides_source
+            if callable(source):
+                if self._overrides_busy:
+                    return UnknownParameters("its value depends on itself (a circular reference "
+                                             "between a parent stack and its nested stack)")
+                self._overrides_busy = True
+                try:
+                    source = source()
+                finally:
+                    self._overrides_busy = False
+            self._overrides = source if isinstance(source, UnknownParameters) else \
+                dict(source or {})
+        return self._overrides
+
+    def derive(self, *, region: str | None = None,
+               assume: Mapping[str, bool] | None = None) -> "Resolver":
+        """A resolver of the same template with the same account, stack name, parameters and
+        exports, for another ``region`` and/or other assumed conditions (``assume``)."""
+        source = self._overrides if self._overrides is not None else self._overrides_source
+        return Resolver(self.template, region=region or self.region, account=self.account,
+                        parameters=source, stack_name=self.stack_name, exports=self.exports,
+                        overrides_origin=self.overrides_origin,
+                        assume=self.assumed if assume is None else assume)
+
+    def assuming(self, assume: Mapping[str, bool]) -> "Resolver":
+        """A resolver of the same template in which each named condition of ``assume`` has the
+        given value (the engine evaluates both branches of a condition it cannot evaluate)."""
+        return self.derive(assume={**self.assumed, **assume})
+
+    def contradicts(self) -> bool:
+        """Whether the assumed conditions contradict each other: an assumed condition whose
+        definition, evaluated with the other assumptions, gives the opposite value."""
+        for name, value in self.assumed.items():
+            others = self.derive(assume={k: v for k, v in self.assumed.items() if k != name})
+            if others.condition(name) is (not value):
+                return True
+        return False
+
+    def unknown_conditions(self, resource: Any) -> list[str]:
+        """Names of the template's conditions that decide a raw resource mapping (its
+        ``Condition`` and the ``Fn::If`` calls anywhere inside it) and that cannot be evaluated
+        (nor are assumed), in order of first use."""
+        out: list[str] = []
+
+        def add(name: Any) -> None:
+            if isinstance(name, str) and name in self.conditions and name not in out \
+                    and self.condition(name) is None:
+                out.append(str(name))
+
+        def walk(node: Any, depth: int) -> None:
+            if depth > _MAX_DEPTH:
+                return
+            if isinstance(node, Mapping):
+                for key, val in node.items():
+                    if key == "Fn::If" and isinstance(val, list) and val:
+                        add(val[0])
+                    walk(val, depth + 1)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item, depth + 1)
+
+        if isinstance(resource, Mapping):
+            add(resource.get("Condition"))
+        walk(resource, 0)
+        return out
 
     # -- public API -------------------------------------------------------------------------
 
@@ -354,6 +523,8 @@ class Resolver:
         (undefined, cyclic, or depends on an unknown value)."""
         if not isinstance(name, str):
             return None
+        if name in self.assumed:
+            return self.assumed[name]
         if name in self._cond_cache:
             return self._cond_cache[name]
         if name not in self.conditions or name in self._cond_active:
@@ -417,8 +588,13 @@ class Resolver:
         if ptype.startswith("AWS::SSM::Parameter::Value<"):
             return Unknown(f"parameter {name} ({ptype}) is read from SSM Parameter Store at "
                            f"deploy time")
-        if name in self.overrides:
-            value = self.overrides[name]
+        overrides = self.overrides
+        if name in overrides:
+            value = overrides[name]
+            if isinstance(value, Unknown):
+                return Unknown(f"parameter {name}: {value.reason}")
+            if isinstance(value, (ResourceRef, AttrRef)):
+                value = value.token
         elif "Default" in spec:
             value = spec["Default"]
         else:
@@ -455,7 +631,7 @@ class Resolver:
                 return Unknown(f"dynamic reference {text!r} is resolved at deploy time")
             return text
         if isinstance(value, Mapping):
-            fn = _is_intrinsic(value)
+            fn = intrinsic_name(value)
             if fn is not None:
                 return self._intrinsic(fn, value[fn], depth + 1)
             out: dict[str, Any] = {}
@@ -522,7 +698,7 @@ class Resolver:
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
             logical_id = str(arg[0])
             attribute = self._r(arg[1], depth + 1)
-            if not isinstance(attribute, str):
+            if not isinstance(attribute, str) or is_opaque(attribute):
                 return Unknown(f"Fn::GetAtt on {logical_id} with an unresolved attribute name")
         else:
             return Unknown("malformed Fn::GetAtt")
@@ -582,7 +758,7 @@ class Resolver:
             return Unknown("Fn::Sub with a dynamic reference is resolved at deploy time")
         out: list[str] = []
         pos = 0
-        for m in _SUB_VAR_RE.finditer(template):
+        for m in SUB_VAR_RE.finditer(template):
             out.append(template[pos:m.start()])
             pos = m.end()
             inner = m.group(1)
@@ -631,6 +807,9 @@ class Resolver:
                 return v
         if not isinstance(delim, str) or not delim or not isinstance(source, str):
             return Unknown("Fn::Split arguments are not strings")
+        if is_opaque(source) or is_opaque(delim):
+            return Unknown(f"Fn::Split of {source!r}, which holds a value known only at deploy "
+                           f"time")
         return source.split(delim)
 
     def _find_in_map(self, arg: Any, depth: int) -> Any:
@@ -642,6 +821,8 @@ class Resolver:
             text = _as_text(rk)
             if isinstance(text, Unknown):
                 return Unknown(f"Fn::FindInMap key: {text.reason}")
+            if is_opaque(text):
+                return Unknown(f"Fn::FindInMap key {text!r} is known only at deploy time")
             keys.append(text)
         top = self.mappings.get(keys[0])
         second = top.get(keys[1]) if isinstance(top, Mapping) else None
@@ -710,9 +891,12 @@ class Resolver:
             ka, kb = _scalar_key(a), _scalar_key(b)
             if ka is None or kb is None:
                 return None
-            if isinstance(ka, (ResourceRef, AttrRef)) or isinstance(kb, (ResourceRef, AttrRef)):
-                return True if ka == kb else None
-            return ka == kb
+            if ka == kb:
+                return True
+            # A reference or a placeholder-bearing string may equal anything at deploy time.
+            if _uncertain(ka) or _uncertain(kb):
+                return None
+            return False
         if fn in ("Fn::And", "Fn::Or"):
             if not isinstance(arg, list) or not arg:
                 return None

@@ -6,23 +6,30 @@ without ``Encrypted`` it depends on the account's encryption-by-default setting,
 template does not control). Checked: ``AWS::EC2::Volume``, and ``BlockDeviceMappings[].Ebs`` of
 ``AWS::EC2::LaunchTemplate`` (under ``LaunchTemplateData``), ``AWS::EC2::Instance`` and
 ``AWS::AutoScaling::LaunchConfiguration``. A template or instance without any EBS mapping FAILS:
-the AMI's root volume would follow the account default.
+the AMI's root volume would follow the account default. One whose EBS mappings all comply but
+none of which names a root device (``/dev/xvda``, ``/dev/sda1``, ``/dev/sda``: the root device
+names of Amazon Linux/most HVM AMIs and of Ubuntu/Windows AMIs) is UNKNOWN: the root volume is
+encrypted as the AMI and the account default decide, which the template does not show.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_bool, describe, kms_key_result
+from ...helpers import (
+    as_bool, describe, find_launch_template, from_launch_template, kms_key_result,
+    launch_template_data, literal)
 from ...model import CheckResult, Rule, Severity, Status
 from ...resolver import Unknown
-from .imdsv2_required import find_launch_template
 
 NO_MAPPINGS = "no BlockDeviceMappings: root volume encryption depends on account default"
+ROOT_DEVICE_NAMES = ("/dev/xvda", "/dev/sda1", "/dev/sda")
 
 
 def _ebs_results(ebs: dict[str, Any], base: tuple[str | int, ...], ctx: Any,
-                 subject: str = "") -> list[CheckResult]:
+                 subject: str = "", owner: str | None = None) -> list[CheckResult]:
+    """Findings on one EBS specification of a resource of stack ``owner`` (default: the
+    checked template)."""
     out: list[CheckResult] = []
     encrypted = as_bool(ebs.get("Encrypted"))
     if isinstance(encrypted, Unknown):
@@ -33,7 +40,8 @@ def _ebs_results(ebs: dict[str, Any], base: tuple[str | int, ...], ctx: Any,
         out.append(CheckResult.failed(f"{subject}Encrypted is {shown}: encryption depends on the "
                                       f"account default", base + ("Encrypted",)))
     key = kms_key_result(
-        ebs.get("KmsKeyId"), base + ("KmsKeyId",), ctx.type_of, subject=f"{subject}KmsKeyId",
+        ebs.get("KmsKeyId"), base + ("KmsKeyId",), lambda ref: ctx.type_of(ref, owner),
+        subject=f"{subject}KmsKeyId",
         absent=f"{subject}KmsKeyId not set: the account default key (aws/ebs, AWS-managed) is "
                f"used")
     if key.status != Status.PASS:
@@ -41,7 +49,8 @@ def _ebs_results(ebs: dict[str, Any], base: tuple[str | int, ...], ctx: Any,
     return out
 
 
-def _mappings_results(mappings: Any, base: tuple[str | int, ...], ctx: Any) -> list[CheckResult]:
+def _mappings_results(mappings: Any, base: tuple[str | int, ...], ctx: Any,
+                      owner: str | None = None) -> list[CheckResult]:
     """Results for a BlockDeviceMappings list: one per offending mapping, a PASS when every
     EBS mapping is compliant, a FAIL when there is no EBS mapping at all."""
     if isinstance(mappings, Unknown):
@@ -53,12 +62,19 @@ def _mappings_results(mappings: Any, base: tuple[str | int, ...], ctx: Any) -> l
         return [CheckResult.unknown(f"BlockDeviceMappings is {describe(mappings)}", base)]
     out: list[CheckResult] = []
     ebs_count = 0
+    root: bool | Unknown = False
     for i, mapping in enumerate(mappings):
         path = base + (i,)
         if isinstance(mapping, Unknown):
             out.append(CheckResult.unknown(f"block device mapping cannot be resolved: "
                                            f"{mapping.reason}", path))
             continue
+        device = literal(mapping.get("DeviceName"), "DeviceName") \
+            if isinstance(mapping, dict) else None
+        if isinstance(device, str) and device.strip() in ROOT_DEVICE_NAMES:
+            root = True
+        elif isinstance(device, Unknown) and root is False:
+            root = device
         if not isinstance(mapping, dict) or mapping.get("Ebs") is None:
             continue  # instance store (VirtualName) or NoDevice
         ebs = mapping["Ebs"]
@@ -69,22 +85,23 @@ def _mappings_results(mappings: Any, base: tuple[str | int, ...], ctx: Any) -> l
         elif not isinstance(ebs, dict):
             out.append(CheckResult.unknown(f"Ebs is {describe(ebs)}", path + ("Ebs",)))
         else:
-            device = mapping.get("DeviceName")
             subject = f"{device}: " if isinstance(device, str) else ""
-            out.extend(_ebs_results(ebs, path + ("Ebs",), ctx, subject))
+            out.extend(_ebs_results(ebs, path + ("Ebs",), ctx, subject, owner))
     if out:
         return out
     if ebs_count == 0:
         return [CheckResult.failed(NO_MAPPINGS + " (no EBS mapping)", base)]
+    if isinstance(root, Unknown):
+        return [CheckResult.unknown(f"{ebs_count} EBS mapping(s) encrypted with a "
+                                    f"customer-managed key, but whether one is the root device "
+                                    f"cannot be told: {root.reason}", base)]
+    if root is False:
+        return [CheckResult.unknown(
+            f"{ebs_count} EBS mapping(s) encrypted with a customer-managed key, but none for a "
+            f"root device name ({', '.join(ROOT_DEVICE_NAMES)}): the root volume follows the "
+            f"AMI and the account's encryption default", base)]
     return [CheckResult.passed(f"{ebs_count} EBS mapping(s) encrypted with a customer-managed "
                                f"key", base)]
-
-
-def _launch_template_mappings(lt: Any) -> Any:
-    data = lt.properties.get("LaunchTemplateData")
-    if isinstance(data, Unknown):
-        return data
-    return data.get("BlockDeviceMappings") if isinstance(data, dict) else None
 
 
 def check(resource: Any, ctx: Any) -> list[CheckResult]:
@@ -94,16 +111,13 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
         return results or [CheckResult.passed("encrypted with a customer-managed key",
                                               ("Properties", "KmsKeyId"))]
     if resource.type == "AWS::EC2::LaunchTemplate":
-        return _mappings_results(_launch_template_mappings(resource),
+        return _mappings_results(launch_template_data(resource, "BlockDeviceMappings"),
                                  ("Properties", "LaunchTemplateData", "BlockDeviceMappings"), ctx)
     if resource.type == "AWS::EC2::Instance" and props.get("BlockDeviceMappings") is None:
-        lt, reason = find_launch_template(ctx, props.get("LaunchTemplate"),
-                                          resource.raw_properties.get("LaunchTemplate"))
+        lt, reason = find_launch_template(ctx, props.get("LaunchTemplate"))
         if lt is not None:
-            inherited = _mappings_results(_launch_template_mappings(lt),
-                                          ("Properties", "LaunchTemplate"), ctx)
-            return [CheckResult(r.status, f"launch template {lt.logical_id}: {r.message}",
-                                ("Properties", "LaunchTemplate")) for r in inherited]
+            return from_launch_template(_mappings_results(
+                launch_template_data(lt, "BlockDeviceMappings"), (), ctx, lt.stack), lt, ctx)
         if reason is not None:
             return [CheckResult.unknown(f"{reason}; its block device mappings cannot be checked",
                                         ("Properties", "LaunchTemplate"))]

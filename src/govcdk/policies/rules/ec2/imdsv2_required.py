@@ -5,21 +5,22 @@ Source: RULES.md CMP-1; Amazon EC2 User Guide, "Configure the instance metadata 
 ``HttpEndpoint: disabled`` turns the service off). Launch templates
 (``LaunchTemplateData.MetadataOptions``), launch configurations (``MetadataOptions``) and
 instances (``MetadataOptions``, overriding the ``LaunchTemplate`` they name) are checked; an
-instance without options inherits the result of its launch template when that template is in
-the same template, is UNKNOWN when the launch template is defined elsewhere, and FAILS when it
-has neither.
+instance without options inherits the result of its launch template when that launch template
+is in the checked templates (this one, or another stack it imports from), is UNKNOWN when the
+launch template is defined elsewhere, and FAILS when it has neither.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_int, describe, ref_ids
+from ...helpers import (
+    LAUNCH_TEMPLATE, as_int, describe, find_launch_template, from_launch_template,
+    launch_template_data, literal)
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
 MAX_HOP_LIMIT = 2
-_LT = "AWS::EC2::LaunchTemplate"
 
 
 def _options_results(options: Any, base: tuple[str | int, ...],
@@ -33,7 +34,7 @@ def _options_results(options: Any, base: tuple[str | int, ...],
                                     f"{options.reason}", base)]
     if not isinstance(options, dict):
         return [CheckResult.unknown(f"MetadataOptions is {describe(options)}", base)]
-    endpoint = options.get("HttpEndpoint")
+    endpoint = literal(options.get("HttpEndpoint"), "HttpEndpoint")
     if isinstance(endpoint, Unknown):
         return [CheckResult.unknown(f"HttpEndpoint cannot be resolved: "
                                     f"{endpoint.reason}", base + ("HttpEndpoint",))]
@@ -41,7 +42,7 @@ def _options_results(options: Any, base: tuple[str | int, ...],
         return [CheckResult.passed("instance metadata service disabled",
                                    base + ("HttpEndpoint",))]
     out: list[CheckResult] = []
-    tokens = options.get("HttpTokens")
+    tokens = literal(options.get("HttpTokens"), "HttpTokens")
     if isinstance(tokens, Unknown):
         out.append(CheckResult.unknown(f"HttpTokens cannot be resolved: "
                                        f"{tokens.reason}", base + ("HttpTokens",)))
@@ -65,53 +66,11 @@ def _options_results(options: Any, base: tuple[str | int, ...],
     return out or [CheckResult.passed("IMDSv2 required", base + ("HttpTokens",))]
 
 
-def _inherited(results: list[CheckResult], lt: Any) -> list[CheckResult]:
-    """Results of a launch template's options, reported at the instance's LaunchTemplate."""
-    return [CheckResult(r.status, f"launch template {lt.logical_id}: {r.message}",
-                        ("Properties", "LaunchTemplate")) for r in results]
-
-
-def _launch_template_options(lt: Any) -> Any:
-    data = lt.properties.get("LaunchTemplateData")
-    if isinstance(data, Unknown):
-        return data
-    return data.get("MetadataOptions") if isinstance(data, dict) else None
-
-
-def find_launch_template(ctx: Any, spec: Any, raw_spec: Any) -> tuple[Any, str | None]:
-    """The ``AWS::EC2::LaunchTemplate`` of this template a ``LaunchTemplate`` specification
-    names: (resource | None, reason it is unknown | None). ``LaunchTemplateId`` may be ``Ref`` or
-    ``Fn::GetAtt LT.LaunchTemplateId``; ``LaunchTemplateName`` a ``GetAtt`` or the literal name
-    the template's launch template declares."""
-    if isinstance(spec, Unknown):
-        return None, f"LaunchTemplate cannot be resolved: {spec.reason}"
-    if not isinstance(spec, dict):
-        return None, None
-    raw_spec = raw_spec if isinstance(raw_spec, dict) else {}
-    for key in ("LaunchTemplateId", "LaunchTemplateName"):
-        value = spec.get(key)
-        if value is None:
-            continue
-        definite, possible = ref_ids(value, raw_spec.get(key))
-        for lid in sorted(definite):
-            res = ctx.resource(lid)
-            if res is not None and res.type == _LT:
-                return res, None
-        if isinstance(value, Unknown):
-            return None, f"LaunchTemplate {key} cannot be resolved: {value.reason}"
-        if isinstance(value, str) and key == "LaunchTemplateName":
-            for lt in ctx.resources(_LT):
-                if lt.properties.get("LaunchTemplateName") == value:
-                    return lt, None
-        return None, f"LaunchTemplate {key} {describe(value)} is not defined in this template"
-    return None, None
-
-
 def check(resource: Any, ctx: Any) -> list[CheckResult]:
     max_hops = int(ctx.params.get("max_hop_limit", MAX_HOP_LIMIT))
     props = resource.properties
-    if resource.type == _LT:
-        return _options_results(_launch_template_options(resource),
+    if resource.type == LAUNCH_TEMPLATE:
+        return _options_results(launch_template_data(resource, "MetadataOptions"),
                                 ("Properties", "LaunchTemplateData", "MetadataOptions"), max_hops)
     if resource.type == "AWS::AutoScaling::LaunchConfiguration":
         return _options_results(props.get("MetadataOptions"), ("Properties", "MetadataOptions"),
@@ -121,22 +80,21 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     own_path = ("Properties", "MetadataOptions")
     decisive = isinstance(own, dict) and (own.get("HttpTokens") is not None
                                           or own.get("HttpEndpoint") is not None)
-    lt, reason = find_launch_template(ctx, props.get("LaunchTemplate"),
-                                      resource.raw_properties.get("LaunchTemplate"))
+    lt, reason = find_launch_template(ctx, props.get("LaunchTemplate"))
     if lt is None:
         if reason is None or decisive:
             return _options_results(own, own_path, max_hops)
         return [CheckResult.unknown(f"{reason}; IMDSv2 cannot be verified",
                                     ("Properties", "LaunchTemplate"))]
-    inherited = _launch_template_options(lt)
+    inherited = launch_template_data(lt, "MetadataOptions")
     if own is None:
-        return _inherited(_options_results(inherited, (), max_hops), lt)
+        return from_launch_template(_options_results(inherited, (), max_hops), lt, ctx)
     if not isinstance(own, dict):
         return _options_results(own, own_path, max_hops)
     if isinstance(inherited, Unknown):
         if decisive:
             return _options_results(own, own_path, max_hops)
-        return _inherited(_options_results(inherited, (), max_hops), lt)
+        return from_launch_template(_options_results(inherited, (), max_hops), lt, ctx)
     merged = dict(inherited) if isinstance(inherited, dict) else {}
     merged.update(own)
     return _options_results(merged, own_path, max_hops)

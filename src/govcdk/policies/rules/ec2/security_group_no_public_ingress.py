@@ -4,7 +4,11 @@ Source: RULES.md NET-3; Amazon VPC User Guide, "Security group rules". Checked a
 intrinsics (``Fn::GetAtt Vpc.CidrBlock`` resolves to the VPC's CIDR; a parameter's ``Default``
 is used); a CIDR that cannot be resolved is UNKNOWN. Any CIDR with prefix length 0 is the whole
 address space, whatever its spelling (``0.0.0.0/0``, ``"0.0.0.0/0 "``, ``::/0``,
-``0:0::0/0``). All-protocol rules (``IpProtocol: -1``) count like any other.
+``0:0::0/0``). So that the whole internet cannot be let in piecewise, any other CIDR that is not
+private (``ipaddress`` ``is_private``: RFC 1918, unique local and the like) FAILS too when it
+is wider than an IPv4 /8 or an IPv6 /16 (``0.0.0.0/1`` + ``128.0.0.0/1``, ``2000::/3``): no
+single organization holds so much public address space. All-protocol rules
+(``IpProtocol: -1``) count like any other.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from ...model import CheckResult, Rule, Severity
 from ...resolver import AttrRef, ResourceRef, Unknown
 
 _CIDR_KEYS = ("CidrIp", "CidrIpv6")
+MIN_PUBLIC_PREFIX = {4: 8, 6: 16}
+"""Shortest prefix accepted for a public CIDR, per IP version."""
 
 
 def _ports(rule: dict[str, Any]) -> str:
@@ -52,6 +58,10 @@ def _cidr_result(key: str, value: Any, rule: dict[str, Any], path: tuple[str | i
         return CheckResult.unknown(f"{key} {describe(value)} is not a valid CIDR", path)
     if network.prefixlen == 0:
         return CheckResult.failed(f"ingress from {network}{note} on {_ports(rule)}", path)
+    floor = MIN_PUBLIC_PREFIX[network.version]
+    if network.prefixlen < floor and not network.is_private:
+        return CheckResult.failed(f"ingress from {network}{note} on {_ports(rule)}: a public "
+                                  f"range wider than /{floor}", path)
     return None
 
 
@@ -74,7 +84,8 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     props = resource.properties
     if resource.type == "AWS::EC2::SecurityGroupIngress":
         failing = _rule_results(props, ("Properties",), resource.raw_properties, ctx)
-        return failing or CheckResult.passed("ingress rule is not open to 0.0.0.0/0 or ::/0")
+        return failing or CheckResult.passed("ingress rule is not open to 0.0.0.0/0, ::/0 or "
+                                             "a wide public range")
     base = ("Properties", "SecurityGroupIngress")
     rules = props.get("SecurityGroupIngress")
     if rules is None:
@@ -92,7 +103,8 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
             raw_index, int) and 0 <= raw_index < len(raw_rules) else None
         failing.extend(_rule_results(rule, base + (i,), raw, ctx))
     return failing or CheckResult.passed(
-        f"{len(rules)} inline ingress rule(s), none open to 0.0.0.0/0 or ::/0")
+        f"{len(rules)} inline ingress rule(s), none open to 0.0.0.0/0, ::/0 or a wide public "
+        f"range")
 
 
 RULE = Rule(

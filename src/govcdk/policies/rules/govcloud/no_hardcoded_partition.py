@@ -2,13 +2,22 @@
 
 Source: RULES.md GOV-1; AWS GovCloud (US) User Guide, "Amazon Resource Names (ARNs) in AWS
 GovCloud (US) Regions" (the partition is ``aws-us-gov``); AWS CloudFormation User Guide,
-"Pseudo parameters reference" (``AWS::Partition``). Works on the RAW properties, before
-resolution, so the finding points at what the author wrote: a plain string, a literal part of
-``Fn::Join`` (adjacent literal parts are concatenated with a placeholder for non-literal parts),
-or an ``Fn::Sub`` template. ``Fn::If`` branches are followed when their condition can be
-evaluated for the target region and parameters (a partition switch passes), else all branches
-are checked. Template ``Description``, ``Outputs`` and ``Metadata`` are not resources'
-properties and are ignored.
+"Pseudo parameters reference" (``AWS::Partition``). Two scans, whose hits are merged (one per
+property path):
+
+- the RAW properties, before resolution, so the finding points at what the author wrote: a
+  plain string, a literal part of ``Fn::Join`` (adjacent literal parts are concatenated with a
+  placeholder for non-literal parts), or an ``Fn::Sub`` template. ``Fn::If`` branches are
+  followed when their condition can be evaluated for the target region and parameters (a
+  partition switch passes), else all branches are checked;
+- the RESOLVED properties, as they would be in a GovCloud region (the target region when it is
+  not in the commercial partition, else us-gov-west-1, so that ``AWS::Partition`` and partition
+  switches resolve to ``aws-us-gov``): this finds a commercial ARN that appears only once values
+  are substituted, from a parameter default, a mapping value, a nested ``Fn::Join`` or an
+  ``Fn::Sub`` variable. Paths are mapped back to the raw template.
+
+Template ``Description``, ``Outputs`` and ``Metadata`` are not resources' properties and are
+ignored.
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from ...helpers import parameter_note
 from ...model import CheckResult, Rule, Severity
+from ...resolver import DEFAULT_REGION, intrinsic_name
 
 # Built in two parts so a repository grep for the literal finds only templates, never code.
 HARDCODED = "arn:" + "aws:"
@@ -29,15 +40,6 @@ def _snippet(text: str) -> str:
     found = m.group(0) if m else HARDCODED
     found = found.replace(_PLACEHOLDER, "${...}")
     return found if len(found) <= 80 else found[:77] + "..."
-
-
-def _intrinsic(node: Mapping[Any, Any]) -> str | None:
-    if len(node) != 1:
-        return None
-    key = next(iter(node))
-    if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
-        return str(key)
-    return None
 
 
 class _Scanner:
@@ -60,7 +62,7 @@ class _Scanner:
             for i, item in enumerate(node):
                 self.scan(item, path + (i,))
         elif isinstance(node, Mapping):
-            fn = _intrinsic(node)
+            fn = intrinsic_name(node)
             if fn is None:
                 for key, value in node.items():
                     self.scan(value, path + (str(key),))
@@ -113,9 +115,51 @@ class _Scanner:
             self.scan(arg[2], path + ("Fn::If", 2))
 
 
+def _resolved_hits(node: Any, path: tuple[str | int, ...],
+                   out: list[tuple[tuple[str | int, ...], str]]) -> None:
+    if isinstance(node, str):
+        if HARDCODED in node:
+            out.append((path, node))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _resolved_hits(item, path + (i,), out)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _resolved_hits(value, path + (str(key),), out)
+
+
+def _raw_value(raw: Any, path: tuple[str | int, ...]) -> Any:
+    node = raw
+    for step in path:
+        if isinstance(node, Mapping) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _govcloud_resolver(resolver: Any) -> Any:
+    return resolver if resolver.partition != "aws" else resolver.derive(region=DEFAULT_REGION)
+
+
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     scanner = _Scanner(ctx.resolver)
     scanner.scan(resource.raw_properties, ("Properties",))
+    resolver = _govcloud_resolver(ctx.resolver)
+    hits: list[tuple[tuple[str | int, ...], str]] = []
+    _resolved_hits(resolver.resolve_resource(resource.logical_id), ("Properties",), hits)
+    seen = [r.path for r in scanner.results]
+    for path, text in hits:
+        raw_path = resolver.raw_path(resource.logical_id, path)
+        if any(p[:len(raw_path)] == raw_path or raw_path[:len(p)] == p for p in seen):
+            continue    # the raw scan already reports this location
+        seen.append(raw_path)
+        note = parameter_note(resolver, _raw_value(resource.raw, raw_path))
+        scanner.results.append(CheckResult.failed(
+            f"hard-coded partition in the resolved value{note}: {_snippet(text)} (from a "
+            f"parameter, mapping or intrinsic function; use ${{AWS::Partition}})", raw_path))
     if scanner.results:
         return scanner.results
     if scanner.strings == 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_bool, as_int, describe, parameter_note
+from ...helpers import as_bool, as_int, describe, literal, parameter_note
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
@@ -19,9 +19,9 @@ KMS_MIN_PERIOD, KMS_MAX_PERIOD = 90, 2560
 
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     props = resource.properties
-    spec = props.get("KeySpec", "SYMMETRIC_DEFAULT")
-    usage = props.get("KeyUsage", "ENCRYPT_DECRYPT")
-    origin = props.get("Origin", "AWS_KMS")
+    spec = literal(props.get("KeySpec", "SYMMETRIC_DEFAULT"), "KeySpec")
+    usage = literal(props.get("KeyUsage", "ENCRYPT_DECRYPT"), "KeyUsage")
+    origin = literal(props.get("Origin", "AWS_KMS"), "Origin")
     for name, value in (("KeySpec", spec), ("KeyUsage", usage), ("Origin", origin)):
         if isinstance(value, Unknown):
             return CheckResult.unknown(f"{name} cannot be resolved: {value.reason}",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import VALID_RETENTION_DAYS, log_group_retention_result, parameter_note
+from ...helpers import (
+    LOG_RETENTION_FLOOR_DAYS, VALID_RETENTION_DAYS, log_group_retention_result, parameter_note)
 from ...model import CheckResult, Rule, Severity
 
-MIN_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = LOG_RETENTION_FLOOR_DAYS
 
 
 def check(resource: Any, ctx: Any) -> CheckResult:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_bool, describe
+from ...helpers import as_bool, describe, literal
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
@@ -45,7 +45,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
                 shown = "not set (false)" if config.get(setting) is None else \
                     describe(config.get(setting))
                 results.append(CheckResult.failed(f"{setting} is {shown}", base + (setting,)))
-    acl = props.get("AccessControl")
+    acl = literal(props.get("AccessControl"), "AccessControl")
     acl_path = ("Properties", "AccessControl")
     if isinstance(acl, Unknown):
         results.append(CheckResult.unknown(f"AccessControl cannot be resolved: {acl.reason}",
