@@ -185,3 +185,11 @@ def test_rules_lists_at_least_ten_rules_with_controls():
     lines = [l for l in result.output.splitlines() if l.startswith("GOV-")]
     assert len(lines) >= 10
     assert any("SC-12" in l for l in lines)
+
+
+def test_parameter_no_template_declares_is_warned(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    result = CliRunner().invoke(main, ["check", str(p), "--no-cfn-lint", "--parameter", "Typo=1"])
+    assert result.exit_code == 0
+    assert "--parameter Typo: no checked template declares it" in result.stderr

@@ -144,6 +144,10 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
         raise UsageError(str(exc)) from None
     if not templates:
         raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
+    declared = {name for t in templates if isinstance(t.template.get("Parameters"), dict)
+                for name in t.template["Parameters"]}
+    for name in sorted(set(params) - declared):
+        click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
     if output is not None:
         if output.is_dir():
             raise UsageError(f"--output {output}: is a directory; give a file name")
@@ -183,10 +187,15 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
 @main.command()
 def rules() -> None:
     """List the rules: id, severity, NIST SP 800-53 Rev 5 controls and title."""
+    from rich.console import Console
+    from rich.table import Table
+
     from govcdk.policies.engine import load_rules
 
+    table = Table("Rule", "Severity", "NIST SP 800-53 Rev 5", "Title", box=None, pad_edge=False)
     for r in sorted(load_rules(), key=lambda r: r.id):
-        click.echo(f"{r.id}  {r.severity.value:<8}  {', '.join(r.controls):<28}  {r.title}")
+        table.add_row(r.id, r.severity.value, ", ".join(r.controls), r.title)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover
