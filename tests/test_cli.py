@@ -193,3 +193,39 @@ def test_parameter_no_template_declares_is_warned(tmp_path):
     result = CliRunner().invoke(main, ["check", str(p), "--no-cfn-lint", "--parameter", "Typo=1"])
     assert result.exit_code == 0
     assert "--parameter Typo: no checked template declares it" in result.stderr
+
+
+ALLOWED_TEMPLATE = """\
+Parameters:
+  Cidr: {Type: String, Default: 10.0.0.0/8, AllowedValues: [10.0.0.0/8, 0.0.0.0/0]}
+Resources:
+  Ingress:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: sg-12345678, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Cidr}
+"""
+
+
+def test_all_allowed_values_flag(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text(ALLOWED_TEMPLATE)
+    default = run("check", str(p), "--no-cfn-lint", "--format", "json")
+    assert default.exit_code == 0
+    (f,) = [x for x in json.loads(default.output)["findings"] if x["rule_id"] == "GOV-EC2-003"]
+    assert "also permit '0.0.0.0/0'" in f["message"]
+    every = run("check", str(p), "--no-cfn-lint", "--all-allowed-values")
+    assert every.exit_code == 1 and "if parameter Cidr is '0.0.0.0/0'" in every.output
+
+
+def test_assembly_outside_govcloud_is_a_usage_error(reference_assembly, tmp_path):
+    import shutil
+
+    asm = tmp_path / "asm"
+    shutil.copytree(reference_assembly, asm)
+    manifest = json.loads((asm / "manifest.json").read_text())
+    for art in manifest["artifacts"].values():
+        if art["type"] == "aws:cloudformation:stack":
+            art["environment"] = "aws://111111111111/us-east-1"
+    (asm / "manifest.json").write_text(json.dumps(manifest))
+    r = run("check", str(asm), "--no-cfn-lint")
+    assert r.exit_code == 2 and "us-east-1" in r.output and "not an AWS GovCloud (US) region" in r.output
+    assert run("check", str(asm), "--no-cfn-lint", "--region", "us-gov-west-1").exit_code == 0

@@ -110,6 +110,9 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
               help="Override a template parameter (repeatable).")
+@click.option("--all-allowed-values", is_flag=True,
+              help="Check every AllowedValues entry of a parameter not given (worst wins); "
+                   "by default parameters take their Default.")
 @click.option("--rule", "rule_patterns", multiple=True, metavar="PATTERN",
               help="Run only rules whose id matches (fnmatch, repeatable), e.g. 'GOV-KMS-*'.")
 @click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
@@ -123,7 +126,8 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print on the terminal.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
-def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: tuple[str, ...],
+def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_values: bool,
+          rule_patterns: tuple[str, ...],
           region: str | None, run_cfnlint: bool, fail_on: str, output: Path | None, fmt: str,
           show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
@@ -154,7 +158,11 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], rule_patterns: t
         if any(output.resolve() == Path(t.path).resolve() for t in templates):
             raise UsageError(f"--output {output}: is one of the templates being checked; "
                              "choose another file so the template is not overwritten")
-    report = engine.check_templates(templates, rules, parameters=params, region=region)
+    try:
+        report = engine.check_templates(templates, rules, parameters=params, region=region,
+                                        all_allowed_values=all_allowed_values)
+    except PolicyError as exc:  # e.g. a cloud assembly stack outside GovCloud without --region
+        raise UsageError(str(exc)) from None
     if run_cfnlint:
         from govcdk.scanners import cfnlint
 

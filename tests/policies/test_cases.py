@@ -33,8 +33,13 @@ VERDICTS = [
     ("checkov-kms-asymmetric-rotation-fp", None, "GOV-KMS-001", "DataKeyRotated", P),
     ("cfnlint-partition-plain-string-fn", None, "GOV-GOVCLOUD-001", "ReaderPolicy", F),
     ("cfnlint-partition-plain-string-fn", None, "GOV-GOVCLOUD-001", "ReaderRole", F),
+    # The case header: PASS (Ref RetentionDays -> Default 365), parameters evaluated with their
+    # defaults. RetentionDays also allows 90, below the AU-11 floor: the PASS says so, and
+    # --all-allowed-values makes it FAIL (test_allowed_value_below_the_floor_is_named).
     ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-001", "ShortGroup", P),
     ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-001", "LongGroup", P),
+    ("guard-short-vs-long-intrinsics", {"RetentionDays": "365"}, "GOV-LOGS-001", "ShortGroup", P),
+    ("guard-short-vs-long-intrinsics", {"RetentionDays": "365"}, "GOV-LOGS-001", "LongGroup", P),
     ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-002", "ShortGroup", P),
     ("guard-short-vs-long-intrinsics", None, "GOV-LOGS-002", "LongGroup", P),
     ("guard-short-vs-long-intrinsics", None, "GOV-GOVCLOUD-001", "ShortRole", P),
@@ -49,12 +54,12 @@ VERDICTS = [
 _reports: dict[tuple[str, str], object] = {}
 
 
-def case_report(shared: Path, case: str, parameters: dict | None):
-    key = (case, repr(sorted((parameters or {}).items())))
+def case_report(shared: Path, case: str, parameters: dict | None, *, all_allowed_values: bool = False):
+    key = (case, repr(sorted((parameters or {}).items())), all_allowed_values)
     if key not in _reports:
         path = shared / "corpus" / "cases" / f"{case}.yaml"
         assert path.is_file(), f"case file {path} not found in the shared corpus"
-        _reports[key] = check([path], parameters=parameters)
+        _reports[key] = check([path], parameters=parameters, all_allowed_values=all_allowed_values)
     return _reports[key]
 
 
@@ -115,4 +120,26 @@ def test_param_default_bypass_reports_the_parameter(shared: Path) -> None:
     report = case_report(shared, "cdknag-param-default-bypass", None)
     finding = find(report, "GOV-KMS-001", "DataKey")
     assert finding.property_path == "Properties.EnableKeyRotation"
-    assert "parameter RotateKeys default" in finding.message
+    assert finding.message == ("EnableKeyRotation is 'false' (parameter RotateKeys default; its "
+                               "AllowedValues also permit 'true': pin it with --parameter or "
+                               "check each with --all-allowed-values)")
+    every = find(case_report(shared, "cdknag-param-default-bypass", None, all_allowed_values=True),
+                 "GOV-KMS-001", "DataKey")
+    assert every.status.value == "FAIL"
+    assert every.message == ("if parameter RotateKeys is 'false' (its default): "
+                             "EnableKeyRotation is 'false'")
+    given = find(case_report(shared, "cdknag-param-default-bypass", {"RotateKeys": "true"}),
+                 "GOV-KMS-001", "DataKey")
+    assert given.message.endswith("(parameter RotateKeys as given)")
+
+
+def test_allowed_value_below_the_floor_is_named(shared: Path) -> None:
+    default = find(case_report(shared, "guard-short-vs-long-intrinsics", None), "GOV-LOGS-001", "ShortGroup")
+    assert default.status.value == "PASS"
+    assert "AllowedValues also permit '90', '400', '3653'" in default.message
+    report = case_report(shared, "guard-short-vs-long-intrinsics", None, all_allowed_values=True)
+    group = find(report, "GOV-LOGS-001", "ShortGroup")
+    assert group.status.value == "FAIL"
+    assert group.message == ("if parameter RetentionDays is '90': RetentionInDays 90 is below "
+                             "the 365-day floor (AU-11, OMB M-21-31)")
+    assert group.property_path == "Properties.RetentionInDays"

@@ -186,7 +186,7 @@ def test_template_scope_results_and_wildcard_types(tmp_path: Path) -> None:
 
 def test_template_notes_for_foreach_and_transform(tmp_path: Path) -> None:
     path = write(tmp_path / "t.json", json.dumps({
-        "Transform": "AWS::LanguageExtensions",
+        "Transform": ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"],
         "Resources": {
             "Fn::ForEach::Buckets": ["Name", ["a", "b"], {"${Name}": {"Type": "AWS::S3::Bucket"}}],
             "Real": {"Type": "AWS::S3::Bucket"},
@@ -194,9 +194,11 @@ def test_template_notes_for_foreach_and_transform(tmp_path: Path) -> None:
     }))
     report = check([path])
     notes = report.templates[0].notes
-    assert any("Fn::ForEach::Buckets" in n for n in notes)
-    assert any("AWS::LanguageExtensions" in n for n in notes)
-    assert report.templates[0].resource_count == 1
+    assert "Resources.Fn::ForEach::Buckets: Fn::ForEach expanded into a, b" in notes
+    assert any("AWS::LanguageExtensions" in n and "expanded" in n for n in notes)
+    assert any("AWS::Serverless-2016-10-31: checked as written" in n for n in notes)
+    assert report.templates[0].resource_count == 3
+    assert {f.logical_id for f in report.findings} == {"a", "b", "Real"}
 
 
 def test_render_path() -> None:

@@ -1,6 +1,8 @@
 """Every fixture template under ``fixtures/<service>/<rule_name>/`` states its expected verdicts
 in logical-id prefixes: ``Pass...``, ``Fail...``, ``Na...`` (NOT_APPLICABLE), ``Unknown...``.
-Resources without such a prefix are supporting resources and are not asserted."""
+Resources without such a prefix are supporting resources and are not asserted. Resources a
+``Fn::ForEach`` loop declares are asserted by their expanded logical ids. A fixture whose first
+line is ``# govcdk-test: all-allowed-values`` is checked with ``all_allowed_values=True``."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import pytest
 from cfnlint.decode import decode
 
 from govcdk.policies import Status, check, load_rules
+from govcdk.policies.language_extensions import expand as expand_foreach
+from govcdk.policies.resolver import Resolver
 
 from .helpers import FIXTURES, service_of
 
@@ -26,8 +30,11 @@ FIXTURE_FILES = sorted(FIXTURES.rglob("*.yaml"))
 
 
 def expectations(path: Path) -> dict[str, Status]:
+    """Expected verdict per logical id; ``Fn::ForEach`` loops over literal lists (or
+    parameter defaults) are expanded first, so their resources state verdicts too."""
     template, matches = decode(str(path))
     assert not matches, matches
+    template = expand_foreach(template, Resolver(template).resolve).template
     out = {}
     for logical_id in template["Resources"]:
         m = PREFIX.match(logical_id)
@@ -43,7 +50,9 @@ def test_fixture_verdicts(path: Path) -> None:
     assert path.parent.parent.name == service_of(rule)
     expected = expectations(path)
     assert expected, f"{path} states no expected verdict"
-    report = check([path], rule_patterns=[rule.id])
+    # A fixture about parameter AllowedValues says so in its first line.
+    every = path.read_text().startswith("# govcdk-test: all-allowed-values")
+    report = check([path], rule_patterns=[rule.id], all_allowed_values=every)
     found = {f.logical_id: f for f in report.findings}
     wrong = []
     for logical_id, status in expected.items():

@@ -209,3 +209,55 @@ def test_cross_stack_imports_resolve_within_one_run(tmp_path: Path) -> None:
     assert "no template checked in this run exports it" in status["Missing"].message
     alone = check([out / "Logs.template.json"], rule_patterns=["GOV-LOGS-002"])
     assert {f.status for f in alone.findings} == {Status.UNKNOWN}
+
+
+def test_list_top_level_is_named_as_a_list(tmp_path: Path) -> None:
+    for name, text in (("l.yaml", "- a\n- b\n"), ("l.json", "[1, 2]")):
+        path = write(tmp_path / name, text)
+        with pytest.raises(InputError) as err:
+            load_targets([path])
+        assert str(err.value) == f"{path}: not a CloudFormation template: top level is a list, " \
+                                 f"not a mapping"
+
+
+def test_binary_file_message_and_no_stray_output(tmp_path: Path, capfd) -> None:
+    path = tmp_path / "blob.yaml"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x00garbage\x80\x81")
+    with pytest.raises(InputError) as err:
+        load_targets([path])
+    message = str(err.value)
+    assert "{filename}" not in message
+    assert message == f"{path}: not a CloudFormation template: cannot read it as UTF-8 text " \
+                      f"(a binary file?)"
+    out, errout = capfd.readouterr()
+    assert out == "" and errout == ""
+
+
+def test_self_referencing_stage_is_a_clear_input_error(tmp_path: Path) -> None:
+    out = tmp_path / "cdk.out"
+    write(out / "manifest.json", json.dumps({"version": "36.0.0", "artifacts": {
+        "Stage": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}}}))
+    with pytest.raises(InputError) as err:
+        load_targets([out])
+    assert str(err.value) == f"{out / 'manifest.json'}: artifact 'Stage': cloud assembly " \
+                             f"refers to itself (directoryName '.')"
+    # a cycle through a Stage that points back up
+    write(out / "manifest.json", json.dumps({"version": "36.0.0", "artifacts": {
+        "Stage": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "inner"}}}}))
+    write(out / "inner" / "manifest.json", json.dumps({"version": "36.0.0", "artifacts": {
+        "Back": {"type": "cdk:cloud-assembly", "properties": {"directoryName": ".."}}}}))
+    with pytest.raises(InputError, match="refers to an enclosing cloud assembly"):
+        load_targets([out])
+
+
+def test_assembly_templates_know_their_manifest_and_missing_nested_templates(
+        tmp_path: Path) -> None:
+    out = make_assembly(tmp_path)
+    write(out / "Agnostic.template.json", cfn({"N": {
+        "Type": "AWS::CloudFormation::Stack",
+        "Metadata": {"aws:asset:path": "nope.nested.template.json"}}}))
+    loaded = load_targets([out])
+    assert [t.manifest for t in loaded] == [out / "manifest.json"] * 3 + \
+        [out / "assembly-Prod" / "manifest.json"]
+    assert "nope.nested.template.json" in loaded[0].nested_missing["N"]
+    assert load_targets([write(tmp_path / "plain.yaml", YAML_TEMPLATE)])[0].manifest is None

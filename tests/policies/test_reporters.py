@@ -91,3 +91,21 @@ def test_text_report_keeps_brackets_in_paths_and_messages() -> None:
     console = Console(record=True, width=400, color_system=None)
     render_text(check([path], rule_patterns=["GOV-EC2-003"]), console)
     assert "Properties.SecurityGroupIngress[1].CidrIp" in console.export_text()
+
+
+def test_text_report_template_level_path_has_no_leading_space(tmp_path: Path) -> None:
+    from govcdk.policies.model import Finding, Report, Severity, Status
+
+    report = Report(findings=[
+        Finding(source="cfn-lint", rule_id="E0000", title="t", severity=Severity.HIGH,
+                controls=(), status=Status.FAIL, message="template-level", stack="s",
+                template_path="s.yaml", line=1),
+        Finding(source="govcdk", rule_id="GOV-X", title="t", severity=Severity.HIGH,
+                controls=(), status=Status.FAIL, message="resource-level", stack="s",
+                template_path="s.yaml", logical_id="R", property_path="Properties.A", line=7),
+    ])
+    console = Console(record=True, width=200, color_system=None)
+    render_text(report, console)
+    out = console.export_text()
+    assert "│ line 1 " in out and " (line 1)" not in out
+    assert "│ Properties.A (line 7) " in out

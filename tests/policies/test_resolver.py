@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from govcdk.policies.resolver import (
-    NOVALUE, UNKNOWN, AttrRef, Resolver, ResourceRef, Unknown, is_unknown, tokens_in)
+    NOVALUE, UNKNOWN, AttrRef, Resolver, ResourceRef, Unknown, is_null, is_unknown, tokens_in)
 
 TEMPLATE = {
     "Parameters": {
@@ -60,7 +60,10 @@ def r() -> Resolver:
 
 
 def test_plain_values_pass_through(r: Resolver) -> None:
-    assert r.resolve({"a": [1, "x", True, None]}) == {"a": [1, "x", True, None]}
+    assert r.resolve({"a": [1, "x", True]}) == {"a": [1, "x", True]}
+    # null is not "absent": CloudFormation rejects it, so it resolves to an Unknown
+    [null] = r.resolve({"a": [None]})["a"]
+    assert is_null(null) and is_unknown(null) and "null" in null.reason
 
 
 def test_parameter_defaults_and_types(r: Resolver) -> None:

@@ -27,7 +27,27 @@ reachable branch fails. Combinations in which an assumed condition's definition 
 the others (``IsProd: !Not [!Condition IsDev]``) are skipped; two conditions on the same unknown
 parameter (``Env = a``, ``Env = b``) are still combined freely, which can only add a failing
 branch, never hide one. Beyond that number the check runs once: ``Fn::If`` on such a condition
-is UNKNOWN and a resource with such a ``Condition`` is checked as if created.
+is UNKNOWN and a resource with such a ``Condition`` is checked as if created; a resource whose
+whole ``Properties`` is then unresolved is UNKNOWN for every rule, never an empty mapping.
+
+Parameters are treated the same way when asked (``all_allowed_values``). A parameter given a
+value (``parameters``, a cloud assembly's, or a parent stack's) has that value; by default one
+that is not given takes its ``Default``, and a PASS or FAIL resting on it names the parameter
+and the other values its ``AllowedValues`` permit. With ``all_allowed_values``, a ``String`` or
+``Number`` parameter that is not given and declares ``AllowedValues`` may take any of them at
+deploy time, so each resource is checked once per combination of the allowed values of the parameters it depends on (its
+``Ref``/``Fn::Sub`` uses, its conditions', and those of the resources it references), the
+defaults first, up to :data:`MAX_PARAMETER_COMBINATIONS`; a parameter that does not fit is
+unknown. Results that differ name the value (``if parameter P is '0.0.0.0/0': ...``). A PASS
+or FAIL that rests on a parameter's value says so (``(parameter P default)``, ``(parameter P
+as given)``), and one that holds for every allowed value says it was checked with each.
+
+What the engine cannot check at all is a failing UNKNOWN finding of its own (rule id
+:data:`ENGINE_RULE_ID`): an ``Fn::ForEach`` loop it cannot expand (loops are expanded first, see
+:mod:`govcdk.policies.language_extensions`) and an ``AWS::CloudFormation::Stack`` whose nested
+template is not in the run (a plain template's ``TemplateURL``, a missing cloud assembly
+asset). Without a ``region`` override, a cloud assembly stack that targets a region outside
+AWS GovCloud (US) is an :class:`InputError`.
 
 All templates of one run share an :class:`~govcdk.policies.resolver.ExportRegistry`
 (``Fn::ImportValue`` across stacks), and a nested stack's parameters are the values its
@@ -39,27 +59,42 @@ never imports ``aws_cdk``.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import importlib
 import itertools
 import pkgutil
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from .errors import InputError, RuleError
+from .language_extensions import FOREACH_PREFIX, Problem
+from .language_extensions import expand as expand_foreach
 from .loader import LoadedTemplate, load_targets
-from .model import CheckResult, Finding, Report, Rule, Status, TemplateInfo
+from .model import CheckResult, Finding, Report, Rule, Severity, Status, TemplateInfo
 from .resolver import (
-    AttrRef, ExportRegistry, Resolver, ResourceRef, Unknown, UnknownParameters, qualify)
+    AttrRef, ExportRegistry, Resolver, ResourceRef, Unknown, UnknownParameters,
+    UnknownProperties, qualify)
 
 RULES_PACKAGE = "govcdk.policies.rules"
 SOURCE = "govcdk"
 SKIPPED_TYPES = frozenset({"AWS::CDK::Metadata"})
 MAX_ASSUMED_CONDITIONS = 4
 """Most unevaluable conditions whose combinations the engine checks one by one (2**4 runs)."""
+MAX_PARAMETER_COMBINATIONS = 64
+"""Most combinations of parameter ``AllowedValues`` the engine checks one by one for one
+resource (or one template, for a template-scope rule); a parameter that does not fit is
+unknown, never its default."""
+ENGINE_RULE_ID = "ENGINE"
+"""Rule id of the engine's own findings: what it could not check at all (an ``Fn::ForEach``
+it cannot expand, a nested stack whose template is not available). Always UNKNOWN."""
+ENGINE_TITLE = "Every resource of the template can be checked"
+NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 
 _RANK = {
     Status.NOT_APPLICABLE: 0,
@@ -139,7 +174,9 @@ class ResolvedResource:
     """One resource as a check sees it.
 
     ``raw`` is the resource mapping as written (``Type``, ``Properties``, ``Metadata``...);
-    ``properties`` the resolved ``Properties`` (see :mod:`govcdk.policies.resolver`);
+    ``properties`` the resolved ``Properties`` (see :mod:`govcdk.policies.resolver`; an
+    :class:`~govcdk.policies.resolver.UnknownProperties` when the whole mapping cannot be
+    resolved, in which case resource-scope checks are not called: the finding is UNKNOWN);
     ``cdk_path`` is ``Metadata["aws:cdk:path"]`` or ``""``; ``condition`` is the resource's
     ``Condition`` value (True without one, None when it cannot be evaluated); ``stack`` is the
     key of its template in the run (what :attr:`ResourceRef.stack` names).
@@ -160,8 +197,9 @@ class ResolvedResource:
 
     @property
     def raw_properties(self) -> Mapping[str, Any]:
-        props = self.raw.get("Properties")
-        return props if isinstance(props, Mapping) else {}
+        """``Properties`` as written; an ``Fn::If`` around the whole mapping is replaced by
+        the branch its condition (evaluated, or assumed in this variant) picks."""
+        return self.resolver.raw_properties(self.logical_id)
 
 
 @dataclass
@@ -235,46 +273,69 @@ class RuleContext:
 
 def check(paths: Iterable[Path | str], *, parameters: Mapping[str, str] | None = None,
           rule_patterns: Iterable[str] | None = None, region: str | None = None,
-          rules: Sequence[Rule] | None = None) -> Report:
+          rules: Sequence[Rule] | None = None, all_allowed_values: bool = False) -> Report:
     """Check every template named by ``paths`` (cloud assemblies, template files or
     directories; see :func:`govcdk.policies.loader.load_targets`).
 
     ``parameters`` override template parameter values of every top-level template (names a
     template does not declare are ignored; nested stacks get what their parent passes);
+    ``all_allowed_values`` checks a parameter that is not given with each of its
+    ``AllowedValues`` (worst verdict wins, the finding names the value); by default it takes its
+    ``Default``, and a verdict resting on such a default says which other values the template
+    allows (cdk-nag#393: "evaluate with Parameter defaults; report 'depends on parameter'");
     ``rule_patterns`` select rules by id (fnmatch, e.g. ``"GOV-KMS-*"``); ``region`` overrides
     the region of every template (else the assembly's, else ``us-gov-west-1``); ``rules``
     replaces the discovered rule pack (tests).
 
     Returns a :class:`Report` with one :class:`TemplateInfo` per template and findings ordered
-    by template, then rule id, then logical id. Raises :class:`InputError` for an unreadable
-    target or a pattern that selects no rule, :class:`RuleError` for a broken rule pack.
+    by template, then rule id, then logical id (the engine's own UNKNOWN findings, rule id
+    :data:`ENGINE_RULE_ID`, first). Raises :class:`InputError` for an unreadable target, a
+    pattern that selects no rule, or (without ``region``) a cloud assembly stack outside AWS
+    GovCloud (US); :class:`RuleError` for a broken rule pack.
     """
     selected = select_rules(list(rules) if rules is not None else load_rules(), rule_patterns)
     templates = load_targets(paths)
-    return check_templates(templates, selected, parameters=parameters, region=region)
+    return check_templates(templates, selected, parameters=parameters, region=region,
+                           all_allowed_values=all_allowed_values)
 
 
 @dataclass
 class _Stack:
-    """One template of the run: its key, resolver and resources."""
+    """One template of the run: its key, resolver and resources. ``loaded`` holds the template
+    as checked (``Fn::ForEach`` loops expanded); ``problems`` are the loops that could not be
+    expanded, ``expanded`` those that were (key path -> keys produced), ``unavailable`` the
+    ``AWS::CloudFormation::Stack`` resources whose template is not in the run (logical id ->
+    why)."""
 
     key: str
     loaded: LoadedTemplate
     resolver: Resolver
     resources: dict[str, ResolvedResource] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    expanded: dict[tuple[str | int, ...], list[str]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    source: LoadedTemplate | None = None
+    """The template as loaded, before ``Fn::ForEach`` expansion (for the lines of loops)."""
+    all_allowed_values: bool = False
+    """Check each ``AllowedValues`` entry of parameters not given a value (see :func:`check`)."""
 
 
 def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], *,
                     parameters: Mapping[str, str] | None = None,
-                    region: str | None = None) -> Report:
+                    region: str | None = None, all_allowed_values: bool = False) -> Report:
     """Run ``rules`` over already loaded templates (see :func:`check`).
 
     All templates share one :class:`~govcdk.policies.resolver.ExportRegistry`, so
     ``Fn::ImportValue`` resolves to what another template of the run exports (CDK cross-stack
     references). A top-level template's parameters are its assembly's ``parameters`` updated
-    with ``parameters``; a nested stack's are those its parent passes.
+    with ``parameters``; a nested stack's are those its parent passes. ``Fn::ForEach`` loops
+    (``AWS::LanguageExtensions``) are expanded first (:mod:`~govcdk.policies.language_extensions`).
+
+    Raises :class:`InputError` when, without a ``region`` override, a cloud assembly stack
+    targets a region outside AWS GovCloud (US): govcdk checks GovCloud templates.
     """
     loaded = list(templates)
+    _require_govcloud(loaded, region)
     exports = ExportRegistry()
     stacks: list[_Stack] = []
     by_template: dict[int, _Stack] = {}
@@ -292,13 +353,33 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
             origin = f"as passed by parent stack {parent.loaded.stack}"
         else:
             overrides = {**dict(t.parameters), **dict(parameters or {})}
-        resolver = Resolver(t.template, region=region or t.region, account=t.account,
+
+        def make(template: Mapping[str, Any], t: LoadedTemplate = t, overrides: Any = overrides,
+                 origin: str = origin) -> Resolver:
+            return Resolver(template, region=region or t.region, account=t.account,
                             parameters=overrides, stack_name=t.stack_name, exports=exports,
                             overrides_origin=origin)
-        stack = _Stack(key, t, resolver)
+
+        resolver = make(t.template)
+        expansion = expand_foreach(t.template, resolver.resolve)
+        checked = t
+        if expansion.template is not t.template:
+            checked = dataclasses.replace(t, template=expansion.template)
+            resolver = make(expansion.template)
+        stack = _Stack(key, checked, resolver, problems=list(expansion.problems),
+                       expanded=dict(expansion.expanded), source=t,
+                       all_allowed_values=all_allowed_values)
         exports.add(resolver, key)
         stacks.append(stack)
         by_template[id(t)] = stack
+    children = {(id(t.parent), t.nested_id) for t in loaded if t.parent is not None}
+    for t, stack in zip(loaded, stacks):
+        for lid, res in stack.loaded.resources.items():
+            if isinstance(res, Mapping) and res.get("Type") == NESTED_STACK_TYPE \
+                    and (id(t), lid) not in children:
+                stack.unavailable[str(lid)] = t.nested_missing.get(str(lid)) or (
+                    "govcdk reads a nested template only from a cloud assembly "
+                    "(Metadata aws:asset:path); it does not fetch TemplateURL")
     for stack in stacks:
         stack.resources = _resolved_resources(stack.loaded, stack.resolver, stack.key)
     run = {s.key: s.resources for s in stacks}
@@ -310,9 +391,23 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
         info, findings = _check_template(stack, ordered, run)
         report.templates.append(info)
         report.findings.extend(findings)
+    if any(f.rule_id == ENGINE_RULE_ID for f in report.findings):
+        report.rules_run.append(ENGINE_RULE_ID)
+        report.rule_info[ENGINE_RULE_ID] = {"title": ENGINE_TITLE,
+                                            "severity": _engine_severity(ordered).value,
+                                            "controls": []}
     return report
 
 
+def _require_govcloud(loaded: Sequence[LoadedTemplate], region: str | None) -> None:
+    """Without a ``region`` override, every cloud assembly stack must target GovCloud."""
+    if region is not None:
+        return
+    for t in loaded:
+        if t.manifest is not None and t.parent is None and t.region not in GOVCLOUD_REGIONS:
+            raise InputError(
+                f"{t.manifest}: stack {t.stack} targets {t.region}, which is not an AWS GovCloud "
+                f"(US) region; pass --region to check it as a GovCloud template")
 def _nested_parameters(parent: _Stack, logical_id: str) -> Mapping[str, Any]:
     """The parameter values the parent's ``AWS::CloudFormation::Stack`` resource
     ``logical_id`` passes its nested stack, resolved in the parent (references qualified with
@@ -359,28 +454,50 @@ def _resolved_resources(loaded: LoadedTemplate, resolver: Resolver,
     return resources
 
 
-def _template_notes(template: Mapping[str, Any]) -> list[str]:
+
+
+def _template_notes(stack: _Stack) -> list[str]:
+    template = stack.loaded.template
     notes: list[str] = []
     transform = template.get("Transform")
     if transform:
         names = transform if isinstance(transform, list) else [transform]
-        shown = ", ".join(str(n) if isinstance(n, str) else "<macro>" for n in names)
-        notes.append(f"Transform {shown}: checked as written, before the transform runs")
+        others = [str(n) if isinstance(n, str) else "<macro>" for n in names
+                  if n != "AWS::LanguageExtensions"]
+        if len(others) < len(names):
+            notes.append("Transform AWS::LanguageExtensions: Fn::ForEach loops expanded as the "
+                         "transform would; its other functions are resolved where possible")
+        if others:
+            notes.append(f"Transform {', '.join(others)}: checked as written, before the "
+                         f"transform runs")
+    for path, produced in stack.expanded.items():
+        if path[0] == "Outputs":
+            continue
+        shown = ", ".join(produced[:8]) + (f" and {len(produced) - 8} more"
+                                           if len(produced) > 8 else "")
+        notes.append(f"{render_path(path)}: Fn::ForEach expanded into {shown or 'nothing'}")
+    for problem in stack.problems:
+        notes.append(f"{render_path(problem.path)}: Fn::ForEach not expanded ({problem.reason}); "
+                     f"what it declares was not checked")
     resources = template.get("Resources")
     for key, value in (resources.items() if isinstance(resources, Mapping) else []):
-        if isinstance(key, str) and key.startswith("Fn::ForEach::"):
-            notes.append(f"{key}: Fn::ForEach is not expanded; its resources were not checked")
-        elif not isinstance(value, Mapping) or not isinstance(value.get("Type"), str):
+        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
+            continue
+        if not isinstance(value, Mapping) or not isinstance(value.get("Type"), str):
             notes.append(f"{key}: not a resource mapping with a Type; not checked")
     return notes
 
 
+Fact = tuple[str, str]
+"""What a variant assumes: ``("condition", name)`` -> bool, ``("parameter", name)`` -> value."""
+
+
 @dataclass
 class _Variant:
-    """The template under one combination of assumed condition values (``assume``; empty for
-    the template as resolved)."""
+    """The template under one combination of assumed condition and parameter values
+    (``facts``; empty for the template as resolved)."""
 
-    assume: Mapping[str, bool]
+    facts: Mapping[Fact, Any]
     resolver: Resolver
     resources: Mapping[str, ResolvedResource]
 
@@ -391,34 +508,109 @@ class _Variants:
     def __init__(self, stack: _Stack) -> None:
         self.stack = stack
         self.base = _Variant({}, stack.resolver, stack.resources)
-        self._cache: dict[frozenset[tuple[str, bool]], _Variant | None] = {}
-        self._names: dict[str, list[str]] = {}
+        self._resolvers: dict[frozenset[tuple[str, str]], Resolver] = {}
+        self._cache: dict[tuple[frozenset[tuple[str, str]], frozenset[tuple[str, bool]]],
+                          _Variant | None] = {}
+        self._allowed: dict[str, list[str] | None] = {}
+        self._for: dict[tuple[str, ...] | None, list[_Variant]] = {}
 
-    def conditions_of(self, logical_id: str) -> list[str]:
-        if logical_id not in self._names:
-            res = self.stack.resources.get(logical_id)
-            self._names[logical_id] = \
-                self.stack.resolver.unknown_conditions(res.raw) if res is not None else []
-        return self._names[logical_id]
+    def for_resource(self, logical_id: str) -> list[_Variant]:
+        return self._variants((logical_id,))
 
-    def for_conditions(self, names: Sequence[str]) -> list[_Variant]:
+    def for_template(self) -> list[_Variant]:
+        return self._variants(None)
+
+    def _variants(self, lids: tuple[str, ...] | None) -> list[_Variant]:
+        if lids in self._for:
+            return self._for[lids]
+        ids = list(self.stack.resources) if lids is None else list(lids)
+        base = self.stack.resolver
+        combos, overflow = self._parameter_sets(base.parameters_used_by(ids))
+        out: list[_Variant] = []
+        for combo in combos:
+            assumed: dict[str, Any] = {**combo, **overflow}
+            presolver = self._resolver(assumed)
+            names: list[str] = []
+            for lid in ids:
+                res = self.stack.resources.get(lid)
+                if res is not None:
+                    names.extend(n for n in presolver.unknown_conditions(res.raw)
+                                 if n not in names)
+            facts = {("parameter", n): v for n, v in combo.items()}
+            out.extend(self._condition_variants(assumed, presolver, names, facts))
+        self._for[lids] = out or [self.base]
+        return self._for[lids]
+
+    def _allowed_values(self, name: str) -> list[str] | None:
+        if name not in self._allowed:
+            self._allowed[name] = self.stack.resolver.allowed_values(name)
+        return self._allowed[name]
+
+    def _parameter_sets(self, names: Sequence[str]
+                        ) -> tuple[list[dict[str, str]], dict[str, Unknown]]:
+        """Each combination of the allowed values of the parameters ``names`` (the defaults
+        first), up to :data:`MAX_PARAMETER_COMBINATIONS`, taking the parameters with the
+        fewest values first; the parameters that do not fit are unknown (``overflow``), never
+        their default."""
+        chosen: list[tuple[str, list[str]]] = []
+        overflow: dict[str, Unknown] = {}
+        total = 1
+        if not self.stack.all_allowed_values:
+            return [{}], {}
+        candidates = [(n, v) for n in names if (v := self._allowed_values(n))]
+        for name, values in sorted(candidates, key=lambda c: len(c[1])):
+            if total * len(values) <= MAX_PARAMETER_COMBINATIONS:
+                chosen.append((name, values))
+                total *= len(values)
+            else:
+                overflow[name] = Unknown(
+                    f"parameter {name} may take any of its {len(values)} AllowedValues, and "
+                    f"with the other parameters this depends on that makes more than "
+                    f"{MAX_PARAMETER_COMBINATIONS} combinations to check one by one")
+        combos = [dict(zip([n for n, _ in chosen], values))
+                  for values in itertools.product(*(v for _, v in chosen))]
+        return combos, overflow
+
+    def _resolver(self, assumed: Mapping[str, Any]) -> Resolver:
+        if not assumed:
+            return self.stack.resolver
+        key = frozenset((n, v if isinstance(v, str) else "\x00unknown")
+                        for n, v in assumed.items())
+        if key not in self._resolvers:
+            self._resolvers[key] = self.stack.resolver.derive(assume_parameters=assumed)
+        return self._resolvers[key]
+
+    def _variant(self, pkey: frozenset[tuple[str, str]], resolver: Resolver,
+                 assume: Mapping[str, bool], facts: Mapping[Fact, Any]) -> _Variant | None:
+        key = (pkey, frozenset(assume.items()))
+        if key not in self._cache:
+            if not pkey and not assume:
+                self._cache[key] = self.base
+            elif assume and resolver.contradicts():
+                self._cache[key] = None
+            else:
+                self._cache[key] = _Variant(facts, resolver, _resolved_resources(
+                    self.stack.loaded, resolver, self.stack.key))
+        return self._cache[key]
+
+    def _condition_variants(self, assumed: Mapping[str, Any], presolver: Resolver,
+                            names: Sequence[str], facts: Mapping[Fact, Any]) -> list[_Variant]:
+        pkey = frozenset((n, v if isinstance(v, str) else "\x00unknown")
+                         for n, v in assumed.items())
         if not names or len(names) > MAX_ASSUMED_CONDITIONS:
-            return [self.base]
+            variant = self._variant(pkey, presolver, {}, facts)
+            return [variant] if variant is not None else []
         out: list[_Variant] = []
         for values in itertools.product((True, False), repeat=len(names)):
             assume = dict(zip(names, values))
-            key = frozenset(assume.items())
-            if key not in self._cache:
-                resolver = self.stack.resolver.assuming(assume)
-                if resolver.contradicts():
-                    self._cache[key] = None
-                else:
-                    self._cache[key] = _Variant(assume, resolver, _resolved_resources(
-                        self.stack.loaded, resolver, self.stack.key))
-            variant = self._cache[key]
+            variant = self._variant(pkey, presolver.assuming(assume), assume,
+                                    {**facts, **{("condition", n): v for n, v in assume.items()}})
             if variant is not None:
                 out.append(variant)
-        return out or [self.base]
+        if not out:
+            variant = self._variant(pkey, presolver, {}, facts)
+            out = [variant] if variant is not None else []
+        return out
 
 
 def _check_template(stack: _Stack, rules: Sequence[Rule],
@@ -427,15 +619,61 @@ def _check_template(stack: _Stack, rules: Sequence[Rule],
     loaded = stack.loaded
     info = TemplateInfo(stack=loaded.stack, path=str(loaded.path),
                         resource_count=len(stack.resources), region=stack.resolver.region,
-                        notes=tuple(_template_notes(loaded.template)))
+                        notes=tuple(_template_notes(stack)))
     variants = _Variants(stack)
-    findings: list[Finding] = []
+    findings: list[Finding] = _engine_findings(stack, rules) if rules else []
     for rule in rules:
         per_resource = _run_rule(rule, stack, variants, run)
         for lid in sorted(per_resource):
             findings.append(_finding(rule, loaded, stack.resources.get(lid), lid,
                                      per_resource[lid]))
     return info, findings
+
+
+def _engine_severity(rules: Sequence[Rule]) -> Severity:
+    """An engine finding stands for every rule that could not check what it names."""
+    return max((r.severity for r in rules), key=lambda s: s.rank, default=Severity.HIGH)
+
+
+def _engine_findings(stack: _Stack, rules: Sequence[Rule]) -> list[Finding]:
+    """UNKNOWN findings (rule id :data:`ENGINE_RULE_ID`) for what the engine could not check
+    at all: ``Fn::ForEach`` loops it could not expand (in ``Resources`` or ``Conditions``) and
+    nested stacks whose template is not available."""
+    loaded = stack.loaded
+    severity = _engine_severity(rules)
+    out: list[Finding] = []
+
+    def add(message: str, logical_id: str, path: Sequence[str | int], line: int | None,
+            resource: ResolvedResource | None) -> None:
+        out.append(Finding(
+            source=SOURCE, rule_id=ENGINE_RULE_ID, title=ENGINE_TITLE, severity=severity,
+            controls=(), status=Status.UNKNOWN, message=message, stack=loaded.stack,
+            template_path=str(loaded.path), logical_id=logical_id,
+            resource_type=resource.type if resource is not None else "",
+            property_path=render_path(path), cdk_path=resource.cdk_path if resource else "",
+            line=line))
+
+    for problem in stack.problems:
+        section = problem.path[0]
+        if section not in ("Resources", "Conditions"):
+            continue
+        line = (stack.source or loaded).line_at(problem.path)
+        what = "the conditions it declares are missing" if section == "Conditions" else \
+            "the resources it declares are not checked"
+        message = f"{problem.key}: Fn::ForEach cannot be expanded ({problem.reason}); {what}"
+        if section == "Resources" and len(problem.path) > 2 and isinstance(problem.path[1], str):
+            lid = problem.path[1]
+            add(f"{message.replace('the resources it declares are not', 'what it declares is not')}",
+                lid, problem.path[2:], line, stack.resources.get(lid))
+        else:
+            add(message, "", problem.path, line, None)
+    for lid, reason in stack.unavailable.items():
+        res = stack.resources.get(lid)
+        if res is not None and res.condition is False:
+            continue
+        add(f"nested template not available: its resources are not checked ({reason})", lid,
+            (), loaded.line_of(lid), res)
+    return out
 
 
 def _matches(rule: Rule, rtype: str) -> bool:
@@ -455,45 +693,102 @@ def _context(rule: Rule, stack: _Stack, variant: _Variant,
                        _run={**run, stack.key: variant.resources}, stack=stack.key)
 
 
-def _raw_paths(rule: Rule, resolver: Resolver, logical_id: str,
-               results: list[CheckResult]) -> list[CheckResult]:
-    """Paths into resolved properties -> paths into the template as written (list indexes
-    shift where ``AWS::NoValue`` removed items), with the resolver that produced them."""
-    if rule.raw_paths or not logical_id:
+def _raw_path(rule: Rule, resolvers: Sequence[Resolver], logical_id: str,
+              path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A path into resolved properties -> the path into the template as written (list indexes
+    shift where ``AWS::NoValue`` removed items; an ``Fn::If`` whose branch is known is
+    entered), with the resolvers of the variants that gave the result: where they disagree
+    (the result holds in both branches of an ``Fn::If``), their common part."""
+    if rule.raw_paths or not logical_id or not path:
+        return path
+    raws = list(dict.fromkeys(r.raw_path(logical_id, path) for r in resolvers))
+    common = raws[0]
+    for other in raws[1:]:
+        n = 0
+        while n < min(len(common), len(other)) and common[n] == other[n]:
+            n += 1
+        common = common[:n]
+    return common
+
+
+def _overlaps(a: Sequence[str | int], b: Sequence[str | int]) -> bool:
+    n = min(len(a), len(b))
+    return tuple(a[:n]) == tuple(b[:n])
+
+
+def _noted(results: list[CheckResult], resolver: Resolver,
+           logical_id: str) -> list[CheckResult]:
+    """PASS and FAIL results whose deciding values came from template parameters name them
+    and where their value came from: `` (parameter P default)``, `` (parameter P as given)``,
+    `` (parameter P as passed by parent stack S)`` (cdk-nag#393: a verdict that rests on a
+    parameter's default must say so). A parameter without a value is not named (its
+    :class:`Unknown` says why), nor one the variant assumes (its branch label names it). Only
+    results with a property path are noted: the parameters read at that path (or inside it,
+    or by the resource's ``Condition``), so a parameter used elsewhere in the resource (a tag,
+    a name) is not named."""
+    if not logical_id or logical_id not in resolver.resources:
         return results
-    return [CheckResult(r.status, r.message, resolver.raw_path(logical_id, r.path))
-            if r.path else r for r in results]
+    reads = resolver.parameter_reads(logical_id)
+    if not reads:
+        return results
+    out: list[CheckResult] = []
+    for r in results:
+        if r.status not in (Status.PASS, Status.FAIL) or not r.path:
+            out.append(r)
+            continue
+        names = list(dict.fromkeys(n for p, n in reads if _overlaps(p, r.path)))
+        note = _parameter_note(resolver, names, r.message)
+        out.append(CheckResult(r.status, r.message + note, r.path) if note else r)
+    return out
+
+
+def _parameter_note(resolver: Resolver, names: Sequence[str], message: str) -> str:
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        if re.search(rf"\bparameters? {re.escape(name)}\b", message):
+            continue
+        origin = resolver.parameter_origin(name)
+        if origin is not None:
+            others = [v for v in (resolver.allowed_values(name) or [])[1:]]
+            if origin == "default" and others:
+                shown = ", ".join(repr(v) for v in others[:5]) + (", ..." if len(others) > 5 else "")
+                origin = (f"default; its AllowedValues also permit {shown}: pin it with "
+                          "--parameter or check each with --all-allowed-values")
+            groups.setdefault(origin, []).append(name)
+    parts = [f"parameter {ns[0]} {origin}" if len(ns) == 1
+             else f"parameters {', '.join(ns)} {origin}" for origin, ns in groups.items()]
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _run_rule(rule: Rule, stack: _Stack, variants: _Variants,
               run: Mapping[str, Mapping[str, ResolvedResource]]) -> dict[str, list[CheckResult]]:
     if rule.scope == "template":
-        names: list[str] = []
-        for lid in stack.resources:
-            names.extend(n for n in variants.conditions_of(lid) if n not in names)
-        chosen = variants.for_conditions(names)
-        per_variant = [(v.assume, _run_template_rule(rule, stack, v, run)) for v in chosen]
+        chosen = variants.for_template()
+        per_variant = [(v, _run_template_rule(rule, stack, v, run)) for v in chosen]
         lids = sorted({lid for _, out in per_variant for lid in out})
-        return {lid: _merge([(a, out[lid]) for a, out in per_variant if lid in out])
+        return {lid: _merge([(v, out[lid]) for v, out in per_variant if lid in out], lid, rule)
                 for lid in lids}
     out: dict[str, list[CheckResult]] = {}
     for lid, res in stack.resources.items():
         if not _matches(rule, res.type):
             continue
         out[lid] = _merge([
-            (v.assume, _run_resource_rule(rule, v.resources[lid], _context(rule, stack, v, run)))
-            for v in variants.for_conditions(variants.conditions_of(lid))])
+            (v, _run_resource_rule(rule, v.resources[lid], _context(rule, stack, v, run)))
+            for v in variants.for_resource(lid)], lid, rule)
     return out
 
 
 def _run_resource_rule(rule: Rule, res: ResolvedResource, ctx: RuleContext) -> list[CheckResult]:
     if res.condition is False:
         return [_not_created(res, ctx.resolver)]
+    props = res.properties
+    if isinstance(props, UnknownProperties):
+        return [CheckResult.unknown(props.reason, ("Properties",))]
     try:
         results = _as_results(rule.check(res, ctx))
     except Exception as exc:  # a crashing rule is a finding, not a crash
         return [_error_result(exc)]
-    return _raw_paths(rule, ctx.resolver, res.logical_id, results)
+    return _noted(results, ctx.resolver, res.logical_id)
 
 
 def _run_template_rule(rule: Rule, stack: _Stack, variant: _Variant,
@@ -512,68 +807,117 @@ def _run_template_rule(rule: Rule, stack: _Stack, variant: _Variant,
         return {lid: [err] for lid in targets} or {"": [err]}
     out: dict[str, list[CheckResult]] = {}
     for lid, results in returned.items():
-        out[str(lid)] = _raw_paths(rule, variant.resolver, str(lid), _as_results(results))
+        out[str(lid)] = _noted(_as_results(results), variant.resolver, str(lid))
     for lid, res in resources.items():
         if res.condition is False and lid not in out and _matches(rule, res.type):
             out[lid] = [_not_created(res, variant.resolver)]
     return out
 
 
-def _merge(per_variant: list[tuple[Mapping[str, bool], list[CheckResult]]]
-           ) -> list[CheckResult]:
-    """Fold the results of the variants of a check (each with its assumed conditions) into
-    one list.
+def _merge(per_variant: list[tuple[_Variant, list[CheckResult]]], logical_id: str,
+           rule: Rule) -> list[CheckResult]:
+    """Fold the results of the variants of a check (each with its assumed conditions and
+    parameter values) into one list.
 
     One variant: its results. When no variant has a failing result and all give the same
-    statuses, the branches do not matter: the first variant's results. Otherwise each distinct
-    result is kept once; one that not every variant gave is prefixed with the branches that
-    gave it, stated with as few conditions as tell them apart (``if Condition A is true:
-    ...``), so the finding names the failing branch."""
-    first = per_variant[0][1]
+    statuses, the branches do not matter: the first variant's results (the parameters'
+    defaults), saying which parameters they rest on were checked with each allowed value.
+    Otherwise each distinct result is kept once; one that not every variant gave is prefixed
+    with the branches that gave it, stated with as few facts as tell them apart (``if
+    Condition A is true: ...``, ``if parameter P is '0.0.0.0/0': ...``), so the finding names
+    the failing branch.
+
+    Results are compared with their paths into the resolved properties; each is then given
+    its path into the template as written (:func:`_raw_path`)."""
+    def raw(r: CheckResult, resolvers: Sequence[Resolver]) -> CheckResult:
+        path = _raw_path(rule, resolvers, logical_id, r.path)
+        return r if path == r.path else CheckResult(r.status, r.message, path)
+
+    first_variant, first = per_variant[0]
     if len(per_variant) == 1:
-        return first
+        return [raw(r, [first_variant.resolver]) for r in first]
+    describe = _fact_describer(first_variant.resolver)
     statuses = {frozenset(r.status for r in results) for _, results in per_variant}
     if len(statuses) == 1 and not any(s.failing for s in next(iter(statuses))):
-        return first
-    everywhere = [dict(a) for a, _ in per_variant]
+        return [raw(r, [first_variant.resolver])
+                for r in _each_value_noted(per_variant, logical_id)]
+    everywhere = [dict(v.facts) for v, _ in per_variant]
     order: list[CheckResult] = []
-    where: dict[CheckResult, list[dict[str, bool]]] = {}
-    for assume, results in per_variant:
+    where: dict[CheckResult, list[dict[Fact, Any]]] = {}
+    by: dict[CheckResult, list[Resolver]] = {}
+    for variant, results in per_variant:
         for r in results:
             if r not in where:
                 where[r] = []
+                by[r] = []
                 order.append(r)
-            if dict(assume) not in where[r]:
-                where[r].append(dict(assume))
+            if dict(variant.facts) not in where[r]:
+                where[r].append(dict(variant.facts))
+                by[r].append(variant.resolver)
     out: list[CheckResult] = []
     for r in order:
         if len(where[r]) == len(everywhere):
-            out.append(r)
+            out.append(raw(r, by[r]))
             continue
-        label = _branches(where[r], everywhere)
-        out.append(CheckResult(r.status, f"{label}: {r.message}" if r.message else label,
-                               r.path))
+        label = _branches(where[r], everywhere, describe)
+        out.append(raw(CheckResult(r.status, f"{label}: {r.message}" if r.message else label,
+                                   r.path), by[r]))
     return out
 
 
-def _branches(group: list[dict[str, bool]], everywhere: list[dict[str, bool]]) -> str:
+def _each_value_noted(per_variant: list[tuple[_Variant, list[CheckResult]]],
+                      logical_id: str) -> list[CheckResult]:
+    """The first variant's results (the defaults), each saying which parameters it rests on
+    were checked with every allowed value (they all agree)."""
+    variant, first = per_variant[0]
+    varied = {n for v, _ in per_variant for kind, n in v.facts if kind == "parameter"}
+    resolver = variant.resolver
+    if not varied or logical_id not in resolver.resources:
+        return first
+    reads = resolver.parameter_reads(logical_id)
+    out: list[CheckResult] = []
+    for r in first:
+        names = list(dict.fromkeys(n for p, n in reads if n in varied and _overlaps(p, r.path)))
+        if r.status not in (Status.PASS, Status.FAIL) or not r.path or not names:
+            out.append(r)
+            continue
+        which = f"parameter {names[0]}" if len(names) == 1 else f"parameters {', '.join(names)}"
+        out.append(CheckResult(r.status, f"{r.message} (same verdict for every AllowedValues "
+                                         f"entry of {which})", r.path))
+    return out
+
+
+def _fact_describer(resolver: Resolver):  # type: ignore[no-untyped-def]
+    def describe(fact: Fact, value: Any) -> str:
+        kind, name = fact
+        if kind == "condition":
+            return f"Condition {name} is {'true' if value else 'false'}"
+        default = " (its default)" if value == resolver.parameter_default(name) else ""
+        return f"parameter {name} is {value!r}{default}"
+    return describe
+
+
+def _branches(group: list[dict[Fact, Any]], everywhere: list[dict[Fact, Any]],
+              describe: Any) -> str:
     """``if Condition A is true[ and ...][ or if ...]``: the variants of ``group``, described
-    by the fewest conditions whose values single them out among ``everywhere``."""
-    names = list(everywhere[0])
+    by the fewest facts whose values single them out among ``everywhere``."""
+    names = list(dict.fromkeys(n for a in everywhere for n in a))
     for size in range(1, len(names) + 1):
         for subset in itertools.combinations(names, size):
-            shown = {tuple(a[n] for n in subset) for a in group}
-            if all((tuple(a[n] for n in subset) in shown) == (a in group) for a in everywhere):
+            if any(n not in a for a in group for n in subset):
+                continue
+            shown = list(dict.fromkeys(tuple(a[n] for n in subset) for a in group))
+            if all((tuple(a.get(n) for n in subset) in shown) == (a in group)
+                   for a in everywhere):
                 return " or ".join(
-                    "if " + " and ".join(f"Condition {n} is {'true' if v else 'false'}"
-                                         for n, v in zip(subset, values))
-                    for values in sorted(shown, reverse=True))
-    return "if " + " or if ".join(" and ".join(f"Condition {n} is {'true' if v else 'false'}"
-                                               for n, v in a.items()) for a in group)
+                    "if " + " and ".join(describe(n, v) for n, v in zip(subset, values))
+                    for values in shown)
+    return "if " + " or if ".join(" and ".join(describe(n, v) for n, v in a.items())
+                                  for a in group)
 
 
 def _not_created(res: ResolvedResource, resolver: Resolver) -> CheckResult:
-    if resolver.assumed:
+    if resolver.assumed or resolver.assumed_parameters:
         return CheckResult.not_applicable("not created")
     return CheckResult.not_applicable(
         f"not created with the given or default parameter values: Condition "

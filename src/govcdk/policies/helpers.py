@@ -14,7 +14,8 @@ import re
 from typing import Any, Callable, Mapping
 
 from .model import CheckResult
-from .resolver import AttrRef, ResourceRef, Unknown, is_opaque, sub_variables, tokens_in
+from .resolver import (
+    AttrRef, ResourceRef, Unknown, is_null, is_opaque, sub_variables, tokens_in)
 
 Path = tuple[str | int, ...]
 
@@ -87,9 +88,11 @@ def as_bool(value: Any) -> bool | Unknown | None:
 
 
 def as_int(value: Any) -> int | Unknown | None:
-    """An integer from an int, an integral float or a numeric string (``"365"``, ``" 22 "``);
-    :class:`Unknown` unchanged, a value known only at deploy time -> :class:`Unknown`; None for
-    anything else (booleans included)."""
+    """An integer from an int, an integral float or a string of decimal digits (``"365"``,
+    ``" 22 "``), as CloudFormation reads an ``Integer`` property; :class:`Unknown` unchanged, a
+    value known only at deploy time -> :class:`Unknown`; None for anything else: booleans, and
+    strings that are not an integer literal (``"3.653e3"``, ``"365.0"``, ``"0x16"``), which
+    CloudFormation rejects for an integer property."""
     value = literal(value)
     if isinstance(value, Unknown):
         return value
@@ -103,11 +106,7 @@ def as_int(value: Any) -> int | Unknown | None:
         text = value.strip()
         if re.fullmatch(r"[+-]?\d+", text):
             return int(text)
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else None
+        return None
     return None
 
 
@@ -177,9 +176,14 @@ def retention_result(value: Any, min_days: int, path: Path, *, subject: str = ""
     """Verdict on a log group's ``RetentionInDays`` (GOV-LOGS-001, AU-11).
 
     Absent -> PASS with a note (never expires); a valid CloudWatch Logs value at or above
-    ``min_days`` -> PASS; an invalid value or one below the floor -> FAIL; unresolved ->
-    UNKNOWN. ``subject`` prefixes messages (e.g. ``"destination log group G: "``).
+    ``min_days`` -> PASS; an invalid value (``"3.653e3"`` is not an integer), ``null`` (which
+    CloudFormation rejects, so it is not "absent") or one below the floor -> FAIL; unresolved
+    -> UNKNOWN. ``subject`` prefixes messages (e.g. ``"destination log group G: "``).
     """
+    if is_null(value):
+        return CheckResult.failed(f"{subject}RetentionInDays is null: CloudFormation rejects "
+                                  f"null property values; set a retention of at least "
+                                  f"{min_days} days or remove the property", path)
     if value is None:
         return CheckResult.passed(f"{subject}RetentionInDays not set: log events never expire "
                                   f"(meets the {min_days}-day floor; consider a lifecycle to "
@@ -229,12 +233,15 @@ def kms_key_result(value: Any, path: Path,
     (UUID), a multi-Region key id (``mrk-`` + 32 hex digits), a key ARN, or an alias name or
     alias ARN other than ``alias/aws/*`` (``${AWS::AccountId}``/``${AWS::StackName}``
     placeholders are accepted in them). FAIL for an absent value (``absent`` is the message),
-    an AWS-managed alias (``alias/aws/...``) or any other string (``"default"``); UNKNOWN when
+    ``null`` (which CloudFormation rejects), an AWS-managed alias (``alias/aws/...``) or any other string (``"default"``); UNKNOWN when
     unresolved or when it references a resource that is not a KMS key.
     """
     if value is None:
         return CheckResult.failed(absent or f"{subject} not set: an AWS-owned or AWS-managed "
                                               f"key is used, not a customer-managed key", path)
+    if is_null(value):
+        return CheckResult.failed(f"{subject} is null: CloudFormation rejects null property "
+                                  f"values; name a customer-managed key", path)
     if isinstance(value, Unknown):
         return CheckResult.unknown(f"{subject} cannot be resolved: {value.reason}", path)
     refs: list[ResourceRef | AttrRef] = []
@@ -271,17 +278,22 @@ def kms_key_result(value: Any, path: Path,
 
 def parameter_note(resolver: Any, raw: Any) -> str:
     """`` (parameter P default)`` / `` (parameter P as given)`` / `` (parameter P as passed by
-    parent stack S)`` when the raw property value is a direct ``Ref`` to a template parameter,
-    so a verdict says it depends on that parameter (cdk-nag#393: a Ref to a non-compliant
-    default must not look compliant); else ``""``."""
+    parent stack S)`` when the raw property value is a direct ``Ref`` to a template parameter
+    that has a value, so a verdict says it depends on that parameter (cdk-nag#393: a Ref to a
+    non-compliant default must not look compliant); ``""`` otherwise, and for a parameter
+    without a value (no ``Default`` and none given) or one the engine assumes (each of its
+    ``AllowedValues``; the branch label names it).
+
+    The engine adds this note to every PASS and FAIL by itself (it knows which parameters went
+    into which property); rules need not call it."""
     if not (isinstance(raw, Mapping) and len(raw) == 1 and isinstance(raw.get("Ref"), str)):
         return ""
     name = str(raw["Ref"])
-    if name not in getattr(resolver, "parameters", {}):
+    origin = getattr(resolver, "parameter_origin", None)
+    if origin is None or name not in getattr(resolver, "parameters", {}):
         return ""
-    given = name in getattr(resolver, "overrides", {})
-    origin = getattr(resolver, "overrides_origin", "as given")
-    return f" (parameter {name} {origin if given else 'default'})"
+    where = origin(name)
+    return f" (parameter {name} {where})" if where else ""
 
 
 # -- launch templates -------------------------------------------------------------------------

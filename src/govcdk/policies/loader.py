@@ -23,10 +23,13 @@ YAML short-form tags (``!Ref``, ``!GetAtt A.B``) to their long form and keeps li
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import InputError
 
@@ -53,7 +56,10 @@ class LoadedTemplate:
     files; nested stacks, whose names CloudFormation generates). ``parameters`` are the values
     the assembly deploys it with. A nested stack has ``parent`` (the parent's
     :class:`LoadedTemplate`), ``nested_in`` (its ``stack``) and ``nested_id`` (the logical id
-    of its ``AWS::CloudFormation::Stack`` resource in the parent).
+    of its ``AWS::CloudFormation::Stack`` resource in the parent). ``manifest`` is the cloud
+    assembly manifest that names the template (None for a plain file); ``nested_missing``
+    says, for each ``AWS::CloudFormation::Stack`` resource of an assembly template whose nested
+    template could not be loaded, why.
     """
 
     stack: str
@@ -66,6 +72,8 @@ class LoadedTemplate:
     parameters: Mapping[str, str] = field(default_factory=dict)
     parent: "LoadedTemplate | None" = field(default=None, repr=False, compare=False)
     nested_id: str | None = None
+    manifest: Path | None = None
+    nested_missing: dict[str, str] = field(default_factory=dict)
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -85,6 +93,23 @@ class LoadedTemplate:
             return line
         if line is None:
             line = _node_line(node)
+        for step in path:
+            if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+                line = _key_line(node, step) or _node_line(node[step]) or line
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                node = node[step]
+                line = _node_line(node) or line
+            else:
+                break
+        return line
+
+
+    def line_at(self, path: Sequence[str | int]) -> int | None:
+        """1-based line of a path from the top of the template (``("Resources",
+        "Fn::ForEach::Buckets")``), or of the nearest enclosing node that has a mark."""
+        node: Any = self.template
+        line: int | None = None
         for step in path:
             if isinstance(node, Mapping) and isinstance(step, str) and step in node:
                 line = _key_line(node, step) or _node_line(node[step]) or line
@@ -126,16 +151,16 @@ def load_targets(paths: Iterable[Path | str]) -> list[LoadedTemplate]:
     mapping, or no ``Resources`` mapping).
     """
     out: list[LoadedTemplate] = []
-    seen: set[Path] = set()
+    seen: set[Any] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         if path.is_dir():
             if (path / "manifest.json").is_file():
-                _load_assembly(path, out, seen)
+                _load_assembly(path, out, seen, ())
             else:
-                _load_directory(path, out, seen)
+                _load_directory(path, out, seen, ())
         else:
             _add(out, seen, _load_template_file(path, stack=_stack_name_for_file(path)))
     return out
@@ -151,12 +176,17 @@ def load_template(path: Path | str, *, stack: str | None = None, region: str = D
                                account=account)
 
 
-def _add(out: list[LoadedTemplate], seen: set[Path], t: LoadedTemplate) -> None:
-    key = t.path.resolve()
+def _add(out: list[LoadedTemplate], seen: set[Any], t: LoadedTemplate) -> bool:
+    """Append ``t`` unless its file was loaded already (a nested template is keyed by its
+    file and its place, so one file used by two nested stacks is checked for each)."""
+    key: Any = t.path.resolve()
+    if t.nested_id is not None:
+        key = (key, t.stack)
     if key in seen:
-        return
+        return False
     seen.add(key)
     out.append(t)
+    return True
 
 
 def _stack_name_for_file(path: Path) -> str:
@@ -167,15 +197,20 @@ def _stack_name_for_file(path: Path) -> str:
     return path.stem
 
 
-def _load_directory(directory: Path, out: list[LoadedTemplate], seen: set[Path]) -> None:
+def _load_directory(directory: Path, out: list[LoadedTemplate], seen: set[Any],
+                    walking: tuple[Path, ...]) -> None:
+    here = directory.resolve()
+    if here in walking:     # a symbolic link back up the tree
+        return
+    walking = walking + (here,)
     for entry in sorted(directory.iterdir()):
         if entry.is_dir():
             if entry.name.startswith("."):
                 continue
             if (entry / "manifest.json").is_file():
-                _load_assembly(entry, out, seen)
+                _load_assembly(entry, out, seen, walking)
             else:
-                _load_directory(entry, out, seen)
+                _load_directory(entry, out, seen, walking)
         elif entry.is_file() and entry.suffix.lower() in TEMPLATE_SUFFIXES:
             _add(out, seen, _load_template_file(entry, stack=_stack_name_for_file(entry)))
 
@@ -190,8 +225,11 @@ def _parse_environment(env: Any) -> tuple[str | None, str | None]:
     return account, region
 
 
-def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Path]) -> None:
+def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Any],
+                   walking: tuple[Path, ...]) -> None:
     manifest_path = directory / "manifest.json"
+    here = directory.resolve()
+    walking = walking + (here,)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -217,45 +255,70 @@ def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Path]) 
             stack = artifact.get("displayName") or artifact_id
             loaded = _load_template_file(template_path, stack=str(stack),
                                          region=region or DEFAULT_REGION, account=account)
+            loaded.manifest = manifest_path
             stack_name = props.get("stackName")
             loaded.stack_name = stack_name if isinstance(stack_name, str) and stack_name \
                 else str(artifact_id)
             params = props.get("parameters")
             if isinstance(params, dict):
                 loaded.parameters = {str(k): v for k, v in params.items()}
-            _add(out, seen, loaded)
-            _load_nested_stacks(directory, loaded, out, seen)
+            if _add(out, seen, loaded):
+                _load_nested_stacks(directory, loaded, out, seen)
         elif kind == _NESTED_ASSEMBLY:
             sub = props.get("directoryName")
             if not isinstance(sub, str):
                 raise InputError(
                     f"{manifest_path}: artifact {artifact_id!r} has no properties.directoryName")
             sub_dir = directory / sub
+            if sub_dir.resolve() in walking:
+                which = "itself" if sub_dir.resolve() == here else \
+                    f"an enclosing cloud assembly ({sub_dir.resolve()})"
+                raise InputError(f"{manifest_path}: artifact {artifact_id!r}: cloud assembly "
+                                 f"refers to {which} (directoryName {sub!r})")
             if not (sub_dir / "manifest.json").is_file():
                 raise InputError(f"{sub_dir}: nested cloud assembly of artifact {artifact_id!r} "
                                  f"has no manifest.json")
-            _load_assembly(sub_dir, out, seen)
+            _load_assembly(sub_dir, out, seen, walking)
 
 
 def _load_nested_stacks(directory: Path, parent: LoadedTemplate, out: list[LoadedTemplate],
-                        seen: set[Path]) -> None:
+                        seen: set[Any]) -> None:
     for logical_id, res in parent.resources.items():
         if not isinstance(res, Mapping) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
         meta = res.get("Metadata")
         asset = meta.get("aws:asset:path") if isinstance(meta, Mapping) else None
         if not isinstance(asset, str):
+            parent.nested_missing[str(logical_id)] = (
+                "no Metadata aws:asset:path names its template in the cloud assembly, and "
+                "govcdk does not fetch TemplateURL")
             continue
         nested_path = directory / asset
         if not nested_path.is_file():
+            parent.nested_missing[str(logical_id)] = (
+                f"aws:asset:path {asset!r}: no such file in {directory}")
+            continue
+        if nested_path.resolve() in {p.resolve() for p in _ancestors(parent)}:
+            parent.nested_missing[str(logical_id)] = (
+                f"aws:asset:path {asset!r} is the template of a stack that contains it")
             continue
         nested = _load_template_file(nested_path, stack=f"{parent.stack}/{logical_id}",
                                      region=parent.region, account=parent.account)
+        nested.manifest = parent.manifest
         nested.nested_in = parent.stack
         nested.parent = parent
         nested.nested_id = str(logical_id)
-        _add(out, seen, nested)
-        _load_nested_stacks(directory, nested, out, seen)
+        if _add(out, seen, nested):
+            _load_nested_stacks(directory, nested, out, seen)
+
+
+def _ancestors(t: LoadedTemplate) -> list[Path]:
+    out: list[Path] = []
+    node: LoadedTemplate | None = t
+    while node is not None:
+        out.append(node.path)
+        node = node.parent
+    return out
 
 
 def _load_template_file(path: Path, *, stack: str, region: str = DEFAULT_REGION,
@@ -263,6 +326,35 @@ def _load_template_file(path: Path, *, stack: str, region: str = DEFAULT_REGION,
     template = _decode(path)
     return LoadedTemplate(stack=stack, path=path, template=template, region=region,
                           account=account)
+
+
+def _kind(value: Any) -> str:
+    """``a list``, ``a string``... for messages (the decoder's node classes are named
+    ``list_node``, ``str_node``)."""
+    if value is None:
+        return "empty"
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "a list"),
+                       ((int, float), "a number"), (Mapping, "a mapping")):
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__}"
+
+
+@contextlib.contextmanager
+def _quiet_decoder() -> Iterator[None]:
+    """cfn-lint's decoder logs errors it also returns as matches ("Cannot read file contents:
+    ...") and may print: keep both off the terminal while decoding."""
+    loggers = [logging.getLogger(name) for name in ("cfnlint.decode.decode",
+                                                    "cfnlint.decode", "cfnlint")]
+    saved = [(lg, lg.disabled) for lg in loggers]
+    for lg in loggers:
+        lg.disabled = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        for lg, disabled in saved:
+            lg.disabled = disabled
 
 
 def _decode(path: Path) -> Mapping[str, Any]:
@@ -274,15 +366,19 @@ def _decode(path: Path) -> Mapping[str, Any]:
     if path.is_dir():
         raise bad("is a directory")
     try:
-        template, matches = decode(str(path))
+        with _quiet_decoder():
+            template, matches = decode(str(path))
     except Exception as exc:  # the decoder reports most problems as matches; be safe
         raise bad(f"{type(exc).__name__}: {exc}") from exc
     if matches:
         first = matches[0]
+        message = str(first.message).replace("{filename}", str(path))
+        if message.startswith("Cannot read file contents"):
+            raise bad("cannot read it as UTF-8 text (a binary file?)")
         where = f"line {first.linenumber}: " if getattr(first, "linenumber", None) else ""
-        raise bad(f"{where}{first.message}")
+        raise bad(f"{where}{message}")
     if not isinstance(template, Mapping):
-        raise bad(f"top level is {type(template).__name__}, not a mapping")
+        raise bad(f"top level is {_kind(template)}, not a mapping")
     if not isinstance(template.get("Resources"), Mapping):
         raise bad("no Resources mapping")
     return template

@@ -78,6 +78,47 @@ UNKNOWN = Unknown()
 :func:`is_unknown`, not ``is UNKNOWN``."""
 
 
+class Null(Unknown):
+    """A ``null`` written in the template (YAML ``~``/``null``, JSON ``null``). CloudFormation
+    rejects it ("'null' values are not allowed in templates"), so it is never the same as an
+    absent property: it is an :class:`Unknown` (a check that cannot tell fails), and a check
+    that passes an absent property (log retention, ingress rules) fails it explicitly."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("null value: CloudFormation rejects templates with null values "
+                         "('null' values are not allowed in templates)")
+
+
+def is_null(value: Any) -> bool:
+    """True when ``value`` is a :class:`Null` (a ``null`` written in the template)."""
+    return isinstance(value, Null)
+
+
+class UnknownProperties(dict):
+    """The resolved ``Properties`` of a resource whose whole ``Properties`` value cannot be
+    resolved (an ``Fn::If`` on a condition the engine cannot evaluate, a ``Ref``, a value that
+    is not a mapping). It is empty, and every key read from it (``get``, ``[]``) is an
+    :class:`Unknown` naming ``reason``, so no check can pass it as an empty mapping."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def get(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+        return Unknown(self.reason)
+
+    def __getitem__(self, key: Any) -> Any:
+        return Unknown(self.reason)
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"UnknownProperties({self.reason})"
+
+
 class _NoValue:
     __slots__ = ()
 
@@ -380,7 +421,9 @@ class Resolver:
     values resolve lazily). ``exports`` resolves ``Fn::ImportValue`` against the other
     templates of the run (else it is unknown). ``overrides_origin`` says where the overrides
     come from, for messages (``"as given"``, ``"as passed by parent stack P"``). ``assume``
-    fixes the value of named conditions (see :meth:`assuming`).
+    fixes the value of named conditions (see :meth:`assuming`); ``assume_parameters`` fixes the
+    value of named parameters (a string, or an :class:`Unknown`), ahead of any override or
+    ``Default`` (the engine checks every ``AllowedValues`` entry of a parameter this way).
     Parameters of an ``AWS::SSM::Parameter::Value<...>`` type are always unknown (their value is
     read from Parameter Store at deploy time).
     """
@@ -391,7 +434,8 @@ class Resolver:
                  stack_name: str | None = None,
                  exports: ExportRegistry | None = None,
                  overrides_origin: str = "as given",
-                 assume: Mapping[str, bool] | None = None) -> None:
+                 assume: Mapping[str, bool] | None = None,
+                 assume_parameters: Mapping[str, Any] | None = None) -> None:
         self.template = template if isinstance(template, Mapping) else {}
         self.region = region or DEFAULT_REGION
         self.partition = partition_for_region(self.region)
@@ -400,6 +444,7 @@ class Resolver:
         self.stack_name = stack_name
         self.exports = exports
         self.assumed: dict[str, bool] = dict(assume or {})
+        self.assumed_parameters: dict[str, Any] = dict(assume_parameters or {})
         self._overrides_source = parameters
         self._overrides: Mapping[str, Any] | None = None
         self._overrides_busy = False
@@ -416,6 +461,12 @@ class Resolver:
         # id(resolved list) -> (the list, raw index of each kept item); only lists that lost
         # items to AWS::NoValue. Holding the list keeps its id unique while we live.
         self._index_maps: dict[int, tuple[list[Any], list[int]]] = {}
+        # Parameter reads while resolving a resource's Properties: (resolved path, name).
+        self._reads: list[tuple[tuple[str | int, ...], str]] | None = None
+        self._path: list[str | int] = []
+        self._frozen = 0
+        self._reads_of: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
+        self._cond_params: dict[str, tuple[str, ...]] = {}
 
     def _mapping(self, key: str) -> Mapping[str, Any]:
         value = self.template.get(key)
@@ -440,14 +491,18 @@ class Resolver:
         return self._overrides
 
     def derive(self, *, region: str | None = None,
-               assume: Mapping[str, bool] | None = None) -> "Resolver":
+               assume: Mapping[str, bool] | None = None,
+               assume_parameters: Mapping[str, Any] | None = None) -> "Resolver":
         """A resolver of the same template with the same account, stack name, parameters and
-        exports, for another ``region`` and/or other assumed conditions (``assume``)."""
+        exports, for another ``region`` and/or other assumed conditions (``assume``) and
+        parameter values (``assume_parameters``)."""
         source = self._overrides if self._overrides is not None else self._overrides_source
         return Resolver(self.template, region=region or self.region, account=self.account,
                         parameters=source, stack_name=self.stack_name, exports=self.exports,
                         overrides_origin=self.overrides_origin,
-                        assume=self.assumed if assume is None else assume)
+                        assume=self.assumed if assume is None else assume,
+                        assume_parameters=self.assumed_parameters if assume_parameters is None
+                        else assume_parameters)
 
     def assuming(self, assume: Mapping[str, bool]) -> "Resolver":
         """A resolver of the same template in which each named condition of ``assume`` has the
@@ -498,18 +553,190 @@ class Resolver:
         return self._r(value, 0)
 
     def resolve_resource(self, logical_id: str) -> dict[str, Any]:
-        """The resolved ``Properties`` of resource ``logical_id`` (memoized); ``{}`` when the
-        resource has no (or a non-mapping) ``Properties`` or does not exist."""
+        """The resolved ``Properties`` of resource ``logical_id`` (memoized): ``{}`` when the
+        resource has no ``Properties`` (or they resolve to ``AWS::NoValue``) or does not exist;
+        an :class:`UnknownProperties` when ``Properties`` as a whole cannot be resolved (an
+        ``Fn::If`` on a condition that cannot be evaluated, any other intrinsic, ``null`` or a
+        value that is not a mapping), so a check never sees an unresolved resource as one
+        without properties. Which parameters were read where is kept for
+        :meth:`parameter_reads`."""
         cached = self._resource_cache.get(logical_id)
         if cached is not None:
             return cached
         res = self.resources.get(logical_id)
-        props = res.get("Properties") if isinstance(res, Mapping) else None
-        resolved = self._r(props, 0) if isinstance(props, Mapping) else {}
-        if not isinstance(resolved, dict):
+        saved = (self._reads, self._path, self._frozen)
+        self._reads, self._path, self._frozen = [], ["Properties"], 0
+        try:
+            if not isinstance(res, Mapping) or "Properties" not in res:
+                resolved: Any = {}
+            else:
+                resolved = self._r(res.get("Properties"), 0)
+            if isinstance(res, Mapping) and "Condition" in res:
+                for name in self.condition_parameters(res.get("Condition")):
+                    self._reads.append(((), name))
+            reads = tuple(dict.fromkeys(self._reads))
+        finally:
+            self._reads, self._path, self._frozen = saved
+        if resolved is NOVALUE:
             resolved = {}
+        elif isinstance(resolved, Unknown):
+            resolved = UnknownProperties(f"Properties cannot be resolved: {resolved.reason}")
+        elif not isinstance(resolved, dict):
+            resolved = UnknownProperties(f"Properties is {type(resolved).__name__}, not a "
+                                         f"mapping")
         self._resource_cache[logical_id] = resolved
+        self._reads_of[logical_id] = reads
         return resolved
+
+    def parameter_reads(self, logical_id: str) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        """``(path, parameter name)`` for every template parameter whose value went into the
+        resolved ``Properties`` of ``logical_id``: ``path`` is where in the resolved properties
+        (``("Properties", "RetentionInDays")``; the location of the outermost intrinsic
+        function that read it), ``()`` for a parameter the resource's ``Condition`` depends
+        on."""
+        self.resolve_resource(logical_id)
+        return self._reads_of.get(logical_id, ())
+
+    def raw_properties(self, logical_id: str) -> Mapping[str, Any]:
+        """The ``Properties`` of ``logical_id`` as written, with an ``Fn::If`` around the whole
+        mapping replaced by the branch its (evaluated or assumed) condition picks; ``{}`` when
+        absent or when the branch cannot be told."""
+        res = self.resources.get(logical_id)
+        props = res.get("Properties") if isinstance(res, Mapping) else None
+        props = self._unwrap_if(props)
+        if isinstance(props, Mapping) and intrinsic_name(props) is None:
+            return props
+        return {}
+
+    def _unwrap_if(self, node: Any) -> Any:
+        """Follow ``Fn::If`` calls whose condition is known (or assumed) to the chosen branch."""
+        for _ in range(_MAX_DEPTH):
+            if not (isinstance(node, Mapping) and intrinsic_name(node) == "Fn::If"):
+                return node
+            arg = node["Fn::If"]
+            if not (isinstance(arg, list) and len(arg) == 3):
+                return node
+            chosen = self.condition(arg[0])
+            if chosen is None:
+                return node
+            node = arg[1] if chosen else arg[2]
+        return node
+
+    def _if_steps(self, node: Any) -> tuple[Any, list[str | int]]:
+        """(branch, path steps) of the ``Fn::If`` chain :meth:`_unwrap_if` follows."""
+        steps: list[str | int] = []
+        for _ in range(_MAX_DEPTH):
+            if not (isinstance(node, Mapping) and intrinsic_name(node) == "Fn::If"):
+                break
+            arg = node["Fn::If"]
+            if not (isinstance(arg, list) and len(arg) == 3):
+                break
+            chosen = self.condition(arg[0])
+            if chosen is None:
+                break
+            index = 1 if chosen else 2
+            steps += ["Fn::If", index]
+            node = arg[index]
+        return node, steps
+
+    # -- parameters the engine may vary ------------------------------------------------------
+
+    def condition_parameters(self, name: Any) -> tuple[str, ...]:
+        """Template parameters the named condition's definition refers to, through the
+        conditions it uses (``{"Condition": X}``), in order of first use."""
+        if not isinstance(name, str):
+            return ()
+        if name not in self._cond_params:
+            self._cond_params[name] = ()    # cycles end here
+            params: list[str] = []
+            conditions: list[str] = []
+            _names_in(self.conditions.get(name), params, conditions, set(self.parameters))
+            for c in conditions:
+                params.extend(self.condition_parameters(c))
+            self._cond_params[name] = tuple(dict.fromkeys(params))
+        return self._cond_params[name]
+
+    def parameters_used_by(self, logical_ids: Any) -> list[str]:
+        """Template parameters the raw resources ``logical_ids`` depend on: referenced in them
+        (``Ref``, ``Fn::Sub``, ``Fn::FindInMap`` keys), in the conditions they use, and, the
+        same way, in the resources they reference (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``), in
+        order of first use."""
+        params: list[str] = []
+        todo = [lid for lid in logical_ids if isinstance(lid, str)]
+        seen: set[str] = set()
+        names = set(self.parameters)
+        while todo:
+            lid = todo.pop(0)
+            if lid in seen:
+                continue
+            seen.add(lid)
+            res = self.resources.get(lid)
+            if not isinstance(res, Mapping):
+                continue
+            found: list[str] = []
+            conditions: list[str] = []
+            refs: list[str] = []
+            _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, conditions,
+                      names, refs)
+            if "Condition" in res and isinstance(res.get("Condition"), str):
+                conditions.append(str(res["Condition"]))
+            for c in conditions:
+                found.extend(self.condition_parameters(c))
+            params.extend(found)
+            todo.extend(r for r in refs if r in self.resources and r not in seen)
+        return list(dict.fromkeys(params))
+
+    def allowed_values(self, name: str) -> list[str] | None:
+        """The values CloudFormation accepts for parameter ``name`` when the engine should check
+        each of them: its ``AllowedValues`` (as strings, the ``Default`` first) when it is a
+        ``String`` or ``Number`` parameter, is neither given (:attr:`overrides`) nor assumed,
+        and allows some value other than its ``Default``; else None."""
+        spec = self.parameters.get(name)
+        if not isinstance(spec, Mapping) or name in self.assumed_parameters:
+            return None
+        ptype = spec.get("Type", "String")
+        if ptype not in ("String", "Number"):
+            return None
+        allowed = spec.get("AllowedValues")
+        if not isinstance(allowed, list) or not allowed:
+            return None
+        if name in self.overrides:
+            return None
+        values: list[str] = []
+        for v in allowed:
+            text = _as_text(v)
+            if isinstance(text, Unknown) or isinstance(v, (Mapping, list)):
+                return None
+            if text not in values:
+                values.append(text)
+        default = spec.get("Default")
+        if "Default" in spec and not isinstance(default, (Mapping, list)) and default is not None:
+            text = _as_text(default)
+            if isinstance(text, str):
+                if text in values:
+                    values.remove(text)
+                values.insert(0, text)
+                if len(values) == 1:
+                    return None
+        return values
+
+    def parameter_default(self, name: str) -> str | None:
+        """The ``Default`` of parameter ``name`` as a string, or None."""
+        spec = self.parameters.get(name)
+        if isinstance(spec, Mapping) and "Default" in spec:
+            text = _as_text(spec["Default"])
+            return text if isinstance(text, str) else None
+        return None
+
+    def parameter_origin(self, name: str) -> str | None:
+        """Where the value of parameter ``name`` comes from, for messages: ``"default"``,
+        :attr:`overrides_origin` (``"as given"``...) when given, None when it is assumed by
+        the engine or has no value (its :class:`Unknown` says why)."""
+        if name in self.assumed_parameters or name not in self.parameters:
+            return None
+        if isinstance(self.parameter_value(name), Unknown):
+            return None
+        return self.overrides_origin if name in self.overrides else "default"
 
     def resource_type(self, logical_id: str) -> str | None:
         """``Type`` of resource ``logical_id``, or None when it is not a resource."""
@@ -562,20 +789,32 @@ class Resolver:
         if not path or path[0] != "Properties":
             return path
         node: Any = self.resolve_resource(logical_id)
+        res = self.resources.get(logical_id)
+        raw: Any = res.get("Properties") if isinstance(res, Mapping) else None
         out: list[str | int] = ["Properties"]
         for step in path[1:]:
+            # An Fn::If whose condition is known (or assumed) on the way: the path goes into
+            # the branch taken (Properties.Fn::If[1].CidrIp), so the line is the branch's.
+            raw, steps = self._if_steps(raw)
+            out.extend(steps)
+            if isinstance(raw, Mapping) and intrinsic_name(raw) is not None:
+                raw = None
             if isinstance(node, list) and isinstance(step, int):
                 entry = self._index_maps.get(id(node))
                 raw_step = entry[1][step] if entry and entry[0] is node and 0 <= step < len(
                     entry[1]) else step
                 out.append(raw_step)
                 node = node[step] if 0 <= step < len(node) else None
+                raw = raw[raw_step] if isinstance(raw, list) and isinstance(raw_step, int) \
+                    and 0 <= raw_step < len(raw) else None
             elif isinstance(node, dict):
                 out.append(step)
                 node = node.get(step)
+                raw = raw.get(step) if isinstance(raw, Mapping) else None
             else:
                 out.append(step)
                 node = None
+                raw = None
         return tuple(out)
 
     # -- parameters ---------------------------------------------------------------------------
@@ -589,7 +828,11 @@ class Resolver:
             return Unknown(f"parameter {name} ({ptype}) is read from SSM Parameter Store at "
                            f"deploy time")
         overrides = self.overrides
-        if name in overrides:
+        if name in self.assumed_parameters:
+            value = self.assumed_parameters[name]
+            if isinstance(value, Unknown):
+                return value
+        elif name in overrides:
             value = overrides[name]
             if isinstance(value, Unknown):
                 return Unknown(f"parameter {name}: {value.reason}")
@@ -625,18 +868,31 @@ class Resolver:
     def _r(self, value: Any, depth: int) -> Any:
         if depth > _MAX_DEPTH:
             return Unknown("value nested too deeply to resolve")
+        if value is None:
+            return Null()
         if isinstance(value, str):
             text = str(value)
             if _DYNAMIC_REF in text:
                 return Unknown(f"dynamic reference {text!r} is resolved at deploy time")
             return text
+        tracking = self._reads is not None and not self._frozen
         if isinstance(value, Mapping):
             fn = intrinsic_name(value)
             if fn is not None:
-                return self._intrinsic(fn, value[fn], depth + 1)
+                self._frozen += 1
+                try:
+                    return self._intrinsic(fn, value[fn], depth + 1)
+                finally:
+                    self._frozen -= 1
             out: dict[str, Any] = {}
             for k, v in value.items():
-                rv = self._r(v, depth + 1)
+                if tracking:
+                    self._path.append(str(k))
+                try:
+                    rv = self._r(v, depth + 1)
+                finally:
+                    if tracking:
+                        self._path.pop()
                 if rv is NOVALUE:
                     continue
                 out[str(k) if isinstance(k, str) else k] = rv
@@ -645,7 +901,13 @@ class Resolver:
             items: list[Any] = []
             kept: list[int] = []
             for i, v in enumerate(value):
-                rv = self._r(v, depth + 1)
+                if tracking:
+                    self._path.append(len(items))
+                try:
+                    rv = self._r(v, depth + 1)
+                finally:
+                    if tracking:
+                        self._path.pop()
                 if rv is NOVALUE:
                     continue
                 items.append(rv)
@@ -654,6 +916,10 @@ class Resolver:
                 self._index_maps[id(items)] = (items, kept)
             return items
         return value
+
+    def _read(self, name: str) -> None:
+        if self._reads is not None:
+            self._reads.append((tuple(self._path), name))
 
     def _intrinsic(self, fn: str, arg: Any, depth: int) -> Any:
         handler = _HANDLERS.get(fn)
@@ -668,6 +934,7 @@ class Resolver:
         if name.startswith("AWS::"):
             return self._pseudo(name)
         if name in self.parameters:
+            self._read(name)
             return self.parameter_value(name)
         if name in self.resources:
             return ResourceRef(name)
@@ -835,6 +1102,8 @@ class Resolver:
     def _if(self, arg: Any, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 3):
             return Unknown("malformed Fn::If")
+        for name in self.condition_parameters(arg[0]):
+            self._read(name)
         chosen = self.condition(arg[0])
         if chosen is True:
             return self._r(arg[1], depth + 1)
@@ -919,6 +1188,56 @@ class Resolver:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         return None
+
+
+def _names_in(node: Any, params: list[str], conditions: list[str], param_names: set[str],
+              refs: list[str] | None = None, depth: int = 0) -> None:
+    """Collect, from a raw template value, the parameters it refers to (``Ref``, ``Fn::Sub``
+    variables) into ``params``, the conditions it uses (``Fn::If``, ``{"Condition": X}``) into
+    ``conditions`` and the other names it refers to (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) into
+    ``refs``."""
+    if depth > _MAX_DEPTH:
+        return
+
+    def name(n: str) -> None:
+        if n in param_names:
+            params.append(n)
+        elif refs is not None and not n.startswith("AWS::"):
+            refs.append(n)
+
+    if isinstance(node, Mapping):
+        for key, val in node.items():
+            if key == "Ref" and isinstance(val, str):
+                name(str(val))
+            elif key == "Condition" and isinstance(val, str) and len(node) == 1:
+                conditions.append(str(val))
+            elif key == "Fn::If" and isinstance(val, list) and val:
+                if isinstance(val[0], str):
+                    conditions.append(str(val[0]))
+                _names_in(val[1:], params, conditions, param_names, refs, depth + 1)
+            elif key == "Fn::GetAtt":
+                target = val.split(".", 1)[0] if isinstance(val, str) else \
+                    val[0] if isinstance(val, list) and val and isinstance(val[0], str) else None
+                if isinstance(target, str) and refs is not None:
+                    refs.append(str(target))
+                if isinstance(val, list):
+                    _names_in(val[1:], params, conditions, param_names, refs, depth + 1)
+            elif key == "Fn::Sub":
+                template = val[0] if isinstance(val, list) and val else val
+                given = val[1] if isinstance(val, list) and len(val) > 1 and isinstance(
+                    val[1], Mapping) else {}
+                if isinstance(template, str):
+                    for var in sub_variables(template):
+                        if var not in given:
+                            name(var.split(".", 1)[0] if "." in var and not var.startswith(
+                                "AWS::") else var)
+                if isinstance(val, list):
+                    _names_in(val[1:], params, conditions, param_names, refs, depth + 1)
+            else:
+                _names_in(val, params, conditions, param_names, refs, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            _names_in(item, params, conditions, param_names, refs, depth + 1)
 
 
 def _contains_no_unknown(value: Any) -> bool:

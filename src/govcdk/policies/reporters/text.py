@@ -75,7 +75,9 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
         for col in ("Status", "Rule", "Severity", "Stack", "Logical ID", "Path", "Message"):
             table.add_column(col, overflow="fold")
         for f in rows:
-            path = f.property_path + (f" (line {f.line})" if f.line else "")
+            line = f"line {f.line}" if f.line else ""
+            path = f"{f.property_path} ({line})" if f.property_path and line else \
+                f.property_path or line
             message = f.message
             if f.status == Status.SUPPRESSED and f.suppression:
                 message = f"{message} [suppressed: {f.suppression}]"

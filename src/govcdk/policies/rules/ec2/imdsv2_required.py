@@ -21,6 +21,9 @@ from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
 MAX_HOP_LIMIT = 2
+HOP_LIMIT_RANGE = (1, 64)
+"""Values EC2 accepts for HttpPutResponseHopLimit (EC2 API Reference,
+InstanceMetadataOptionsRequest)."""
 
 
 def _options_results(options: Any, base: tuple[str | int, ...],
@@ -59,7 +62,11 @@ def _options_results(options: Any, base: tuple[str | int, ...],
                                            f"resolved: {hops.reason}", path))
         elif hops is None:
             out.append(CheckResult.failed(f"HttpPutResponseHopLimit {describe(hop_raw)} is not "
-                                          f"a number", path))
+                                          f"an integer", path))
+        elif not HOP_LIMIT_RANGE[0] <= hops <= HOP_LIMIT_RANGE[1]:
+            out.append(CheckResult.failed(
+                f"HttpPutResponseHopLimit {hops} is not a valid hop limit "
+                f"({HOP_LIMIT_RANGE[0]}..{HOP_LIMIT_RANGE[1]})", path))
         elif hops > max_hops:
             out.append(CheckResult.failed(f"HttpPutResponseHopLimit {hops} exceeds {max_hops}",
                                           path))

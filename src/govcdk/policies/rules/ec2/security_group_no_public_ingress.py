@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ...helpers import as_int, describe, parameter_note
+from ...helpers import as_int, describe
 from ...model import CheckResult, Rule, Severity
 from ...resolver import AttrRef, ResourceRef, Unknown
 
@@ -38,8 +38,8 @@ def _ports(rule: dict[str, Any]) -> str:
     return f"{proto_text} ports {describe(rule.get('FromPort'))}-{describe(rule.get('ToPort'))}"
 
 
-def _cidr_result(key: str, value: Any, rule: dict[str, Any], path: tuple[str | int, ...],
-                 note: str = "") -> CheckResult | None:
+def _cidr_result(key: str, value: Any, rule: dict[str, Any],
+                 path: tuple[str | int, ...]) -> CheckResult | None:
     """None when the CIDR is not world-open; otherwise a FAIL or UNKNOWN result."""
     if isinstance(value, Unknown):
         return CheckResult.unknown(f"{key} cannot be resolved: {value.reason}", path)
@@ -57,15 +57,15 @@ def _cidr_result(key: str, value: Any, rule: dict[str, Any], path: tuple[str | i
     except ValueError:
         return CheckResult.unknown(f"{key} {describe(value)} is not a valid CIDR", path)
     if network.prefixlen == 0:
-        return CheckResult.failed(f"ingress from {network}{note} on {_ports(rule)}", path)
+        return CheckResult.failed(f"ingress from {network} on {_ports(rule)}", path)
     floor = MIN_PUBLIC_PREFIX[network.version]
     if network.prefixlen < floor and not network.is_private:
-        return CheckResult.failed(f"ingress from {network}{note} on {_ports(rule)}: a public "
+        return CheckResult.failed(f"ingress from {network} on {_ports(rule)}: a public "
                                   f"range wider than /{floor}", path)
     return None
 
 
-def _rule_results(rule: Any, base: tuple[str | int, ...], raw: Any, ctx: Any) -> list[CheckResult]:
+def _rule_results(rule: Any, base: tuple[str | int, ...]) -> list[CheckResult]:
     if isinstance(rule, Unknown):
         return [CheckResult.unknown(f"ingress rule cannot be resolved: {rule.reason}", base)]
     if not isinstance(rule, dict):
@@ -73,8 +73,7 @@ def _rule_results(rule: Any, base: tuple[str | int, ...], raw: Any, ctx: Any) ->
     out = []
     for key in _CIDR_KEYS:
         if key in rule:
-            note = parameter_note(ctx.resolver, raw.get(key)) if isinstance(raw, dict) else ""
-            result = _cidr_result(key, rule[key], rule, base + (key,), note)
+            result = _cidr_result(key, rule[key], rule, base + (key,))
             if result is not None:
                 out.append(result)
     return out
@@ -83,9 +82,11 @@ def _rule_results(rule: Any, base: tuple[str | int, ...], raw: Any, ctx: Any) ->
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     props = resource.properties
     if resource.type == "AWS::EC2::SecurityGroupIngress":
-        failing = _rule_results(props, ("Properties",), resource.raw_properties, ctx)
-        return failing or CheckResult.passed("ingress rule is not open to 0.0.0.0/0, ::/0 or "
-                                             "a wide public range")
+        failing = _rule_results(props, ("Properties",))
+        key = next((k for k in _CIDR_KEYS if k in props), None)
+        return failing or CheckResult.passed(
+            "ingress rule is not open to 0.0.0.0/0, ::/0 or a wide public range",
+            ("Properties", key) if key else ())
     base = ("Properties", "SecurityGroupIngress")
     rules = props.get("SecurityGroupIngress")
     if rules is None:
@@ -95,16 +96,12 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
                                    base)
     if not isinstance(rules, list):
         return CheckResult.unknown(f"SecurityGroupIngress is {describe(rules)}, not a list", base)
-    raw_rules = resource.raw_properties.get("SecurityGroupIngress")
     failing: list[CheckResult] = []
     for i, rule in enumerate(rules):
-        raw_index = ctx.resolver.raw_path(resource.logical_id, base + (i,))[-1]
-        raw = raw_rules[raw_index] if isinstance(raw_rules, list) and isinstance(
-            raw_index, int) and 0 <= raw_index < len(raw_rules) else None
-        failing.extend(_rule_results(rule, base + (i,), raw, ctx))
+        failing.extend(_rule_results(rule, base + (i,)))
     return failing or CheckResult.passed(
         f"{len(rules)} inline ingress rule(s), none open to 0.0.0.0/0, ::/0 or a wide public "
-        f"range")
+        f"range", base)
 
 
 RULE = Rule(

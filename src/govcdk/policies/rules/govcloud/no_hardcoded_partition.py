@@ -1,4 +1,8 @@
-"""GOV-GOVCLOUD-001: resource properties never hard-code the ``aws`` partition in an ARN.
+"""GOV-GOVCLOUD-001: resource properties never hard-code a partition other than GovCloud's.
+
+An ARN is flagged when its partition is not ``aws-us-gov``: the commercial ``aws`` partition
+(the common case) or any other (``aws-cn``, ``aws-iso``, ``aws-iso-b``...), none of which
+exists in a GovCloud region. A literal ``arn:aws-us-gov:`` works in GovCloud and passes.
 
 Source: RULES.md GOV-1; AWS GovCloud (US) User Guide, "Amazon Resource Names (ARNs) in AWS
 GovCloud (US) Regions" (the partition is ``aws-us-gov``); AWS CloudFormation User Guide,
@@ -11,7 +15,7 @@ property path):
   followed when their condition can be evaluated for the target region and parameters (a
   partition switch passes), else all branches are checked;
 - the RESOLVED properties, as they would be in a GovCloud region (the target region when it is
-  not in the commercial partition, else us-gov-west-1, so that ``AWS::Partition`` and partition
+  a GovCloud region, else us-gov-west-1, so that ``AWS::Partition`` and partition
   switches resolve to ``aws-us-gov``): this finds a commercial ARN that appears only once values
   are substituted, from a parameter default, a mapping value, a nested ``Fn::Join`` or an
   ``Fn::Sub`` variable. Paths are mapped back to the raw template.
@@ -25,21 +29,37 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from ...helpers import parameter_note
+from ....govcloud import PARTITION as GOV_PARTITION
 from ...model import CheckResult, Rule, Severity
 from ...resolver import DEFAULT_REGION, intrinsic_name
 
 # Built in two parts so a repository grep for the literal finds only templates, never code.
 HARDCODED = "arn:" + "aws:"
-_PATTERN = re.compile(re.escape(HARDCODED) + r"[^\s\"',]*")
+_ARN_PARTITION = re.compile(r"arn:(aws(?:-[a-z]+)*):")
+"""An ARN's partition: ``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``, ``aws-iso-b``..."""
 _PLACEHOLDER = "\x00"
 
 
+def _foreign(text: str) -> "re.Match[str] | None":
+    """The first ARN in ``text`` whose partition is not ``aws-us-gov``: the commercial ``aws``
+    partition, or any other (``aws-cn``, ``aws-iso``...), none of which exists in GovCloud."""
+    for m in _ARN_PARTITION.finditer(text):
+        if m.group(1) != GOV_PARTITION:
+            return m
+    return None
+
+
 def _snippet(text: str) -> str:
-    m = _PATTERN.search(text)
-    found = m.group(0) if m else HARDCODED
+    m = _foreign(text)
+    if m is None:
+        return HARDCODED
+    end = re.compile(r"[\s\"',]").search(text, m.end())
+    found = text[m.start():end.start() if end else len(text)]
     found = found.replace(_PLACEHOLDER, "${...}")
-    return found if len(found) <= 80 else found[:77] + "..."
+    shown = found if len(found) <= 80 else found[:77] + "..."
+    if m.group(1) != "aws":
+        shown += f" (partition {m.group(1)}, not {GOV_PARTITION})"
+    return shown
 
 
 class _Scanner:
@@ -56,7 +76,7 @@ class _Scanner:
     def scan(self, node: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(node, str):
             self.strings += 1
-            if HARDCODED in node:
+            if _foreign(node):
                 self.hit(node, path, "string")
         elif isinstance(node, list):
             for i, item in enumerate(node):
@@ -86,7 +106,7 @@ class _Scanner:
         delim_text = delim if isinstance(delim, str) else _PLACEHOLDER
         text = delim_text.join(p if isinstance(p, str) else _PLACEHOLDER for p in parts)
         self.strings += 1
-        if HARDCODED in text:
+        if _foreign(text):
             self.hit(text, path, "Fn::Join")
         for i, part in enumerate(parts):
             if not isinstance(part, str):
@@ -96,7 +116,7 @@ class _Scanner:
         template = arg[0] if isinstance(arg, list) and arg else arg
         if isinstance(template, str):
             self.strings += 1
-            if HARDCODED in template:
+            if _foreign(template):
                 self.hit(template, path, "Fn::Sub")
         else:
             self.scan(template, path + ("Fn::Sub", 0))
@@ -118,7 +138,7 @@ class _Scanner:
 def _resolved_hits(node: Any, path: tuple[str | int, ...],
                    out: list[tuple[tuple[str | int, ...], str]]) -> None:
     if isinstance(node, str):
-        if HARDCODED in node:
+        if _foreign(node):
             out.append((path, node))
     elif isinstance(node, list):
         for i, item in enumerate(node):
@@ -128,25 +148,15 @@ def _resolved_hits(node: Any, path: tuple[str | int, ...],
             _resolved_hits(value, path + (str(key),), out)
 
 
-def _raw_value(raw: Any, path: tuple[str | int, ...]) -> Any:
-    node = raw
-    for step in path:
-        if isinstance(node, Mapping) and step in node:
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            return None
-    return node
-
-
 def _govcloud_resolver(resolver: Any) -> Any:
-    return resolver if resolver.partition != "aws" else resolver.derive(region=DEFAULT_REGION)
+    return resolver if resolver.partition == GOV_PARTITION else \
+        resolver.derive(region=DEFAULT_REGION)
 
 
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     scanner = _Scanner(ctx.resolver)
-    scanner.scan(resource.raw_properties, ("Properties",))
+    raw = resource.raw.get("Properties")
+    scanner.scan(raw if isinstance(raw, (Mapping, list)) else {}, ("Properties",))
     resolver = _govcloud_resolver(ctx.resolver)
     hits: list[tuple[tuple[str | int, ...], str]] = []
     _resolved_hits(resolver.resolve_resource(resource.logical_id), ("Properties",), hits)
@@ -156,9 +166,8 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
         if any(p[:len(raw_path)] == raw_path or raw_path[:len(p)] == p for p in seen):
             continue    # the raw scan already reports this location
         seen.append(raw_path)
-        note = parameter_note(resolver, _raw_value(resource.raw, raw_path))
         scanner.results.append(CheckResult.failed(
-            f"hard-coded partition in the resolved value{note}: {_snippet(text)} (from a "
+            f"hard-coded partition in the resolved value: {_snippet(text)} (from a "
             f"parameter, mapping or intrinsic function; use ${{AWS::Partition}})", raw_path))
     if scanner.results:
         return scanner.results

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_bool, as_int, describe, literal, parameter_note
+from ...helpers import as_bool, as_int, describe, literal
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
@@ -44,8 +44,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     elif enabled is not True:
         raw = props.get("EnableKeyRotation")
         shown = "not set (defaults to false)" if raw is None else f"is {describe(raw)}"
-        note = parameter_note(ctx.resolver, resource.raw_properties.get("EnableKeyRotation"))
-        results.append(CheckResult.failed(f"EnableKeyRotation {shown}{note}", path))
+        results.append(CheckResult.failed(f"EnableKeyRotation {shown}", path))
 
     limit = int(ctx.params.get("max_rotation_days", MAX_ROTATION_DAYS))
     period_path = ("Properties", "RotationPeriodInDays")
@@ -60,7 +59,6 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
             f"({KMS_MIN_PERIOD}..{KMS_MAX_PERIOD} days)", period_path))
     elif period > limit:
         shown = f"{period}" if raw_period is not None else f"unset (KMS default {period})"
-        shown += parameter_note(ctx.resolver, resource.raw_properties.get("RotationPeriodInDays"))
         results.append(CheckResult.failed(
             f"RotationPeriodInDays {shown} exceeds {limit} days", period_path))
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import (
-    LOG_RETENTION_FLOOR_DAYS, VALID_RETENTION_DAYS, log_group_retention_result, parameter_note)
+from ...helpers import LOG_RETENTION_FLOOR_DAYS, VALID_RETENTION_DAYS, log_group_retention_result
 from ...model import CheckResult, Rule, Severity
 
 MIN_RETENTION_DAYS = LOG_RETENTION_FLOOR_DAYS
@@ -19,9 +18,8 @@ MIN_RETENTION_DAYS = LOG_RETENTION_FLOOR_DAYS
 
 def check(resource: Any, ctx: Any) -> CheckResult:
     floor = int(ctx.params.get("min_retention_days", MIN_RETENTION_DAYS))
-    result = log_group_retention_result(resource.properties, floor)
-    note = parameter_note(ctx.resolver, resource.raw_properties.get("RetentionInDays"))
-    return CheckResult(result.status, result.message + note, result.path) if note else result
+    # The engine notes the parameter a retention comes from, e.g. "(parameter P default)".
+    return log_group_retention_result(resource.properties, floor)
 
 
 RULE = Rule(
