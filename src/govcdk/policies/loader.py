@@ -91,35 +91,27 @@ class LoadedTemplate:
         node: Any = resources.get(logical_id)
         if node is None:
             return line
-        if line is None:
-            line = _node_line(node)
-        for step in path:
-            if isinstance(node, Mapping) and isinstance(step, str) and step in node:
-                line = _key_line(node, step) or _node_line(node[step]) or line
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                node = node[step]
-                line = _node_line(node) or line
-            else:
-                break
-        return line
+        return _walk_line(node, path, line if line is not None else _node_line(node))
 
 
     def line_at(self, path: Sequence[str | int]) -> int | None:
         """1-based line of a path from the top of the template (``("Resources",
         "Fn::ForEach::Buckets")``), or of the nearest enclosing node that has a mark."""
-        node: Any = self.template
-        line: int | None = None
-        for step in path:
-            if isinstance(node, Mapping) and isinstance(step, str) and step in node:
-                line = _key_line(node, step) or _node_line(node[step]) or line
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                node = node[step]
-                line = _node_line(node) or line
-            else:
-                break
-        return line
+        return _walk_line(self.template, path, None)
+
+
+def _walk_line(node: Any, path: Sequence[str | int], line: int | None) -> int | None:
+    """Follow ``path`` down from ``node``; the line of the deepest step that has a mark."""
+    for step in path:
+        if isinstance(node, Mapping) and isinstance(step, str) and step in node:
+            line = _key_line(node, step) or _node_line(node[step]) or line
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+            line = _node_line(node) or line
+        else:
+            break
+    return line
 
 
 def _node_line(node: Any) -> int | None:
