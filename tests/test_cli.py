@@ -229,3 +229,46 @@ def test_assembly_outside_govcloud_is_a_usage_error(reference_assembly, tmp_path
     r = run("check", str(asm), "--no-cfn-lint")
     assert r.exit_code == 2 and "us-east-1" in r.output and "not an AWS GovCloud (US) region" in r.output
     assert run("check", str(asm), "--no-cfn-lint", "--region", "us-gov-west-1").exit_code == 0
+
+
+def test_output_inside_a_checked_directory_is_refused(reference_assembly, tmp_path):
+    import shutil
+
+    asm = tmp_path / "asm"
+    shutil.copytree(reference_assembly, asm)
+    before = (asm / "manifest.json").read_text()
+    r = run("check", str(asm), "--no-cfn-lint", "--output", str(asm / "manifest.json"))
+    assert r.exit_code == 2 and "lies inside" in r.output
+    assert (asm / "manifest.json").read_text() == before
+
+
+@pytest.mark.parametrize("value, message", [
+    ("8.8.8.8/32", "allowed values are 10.0.0.0/8, 0.0.0.0/0"),
+])
+def test_parameter_values_cloudformation_would_reject(tmp_path, value, message):
+    p = tmp_path / "p.yaml"
+    p.write_text(ALLOWED_TEMPLATE)
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", f"Cidr={value}")
+    assert r.exit_code == 2 and f"--parameter Cidr='{value}'" in r.output and message in r.output
+
+
+def test_parameter_number_and_pattern(tmp_path):
+    p = tmp_path / "n.yaml"
+    p.write_text("Parameters:\n  Days: {Type: Number, MinValue: 1}\n  Name: {Type: String, AllowedPattern: '[a-z]+'}\n"
+                 "Resources:\n  G: {Type: AWS::Logs::LogGroup, Properties: {RetentionInDays: !Ref Days, LogGroupName: !Ref Name}}\n")
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=abc", "--parameter", "Name=ok")
+    assert r.exit_code == 2 and "the parameter is a Number" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=0", "--parameter", "Name=ok")
+    assert r.exit_code == 2 and "MinValue is 1" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=365", "--parameter", "Name=NO")
+    assert r.exit_code == 2 and "must match AllowedPattern [a-z]+" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--rule", "GOV-LOGS-001", "--parameter", "Days=365",
+            "--parameter", "Name=ok")
+    assert r.exit_code == 0, r.output
+
+
+def test_empty_resources_is_not_a_template(tmp_path):
+    p = tmp_path / "e.json"
+    p.write_text('{"Resources": {}}')
+    r = run("check", str(p))
+    assert r.exit_code == 2 and "the Resources mapping is empty" in r.output

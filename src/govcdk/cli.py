@@ -106,6 +106,54 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequence) -> None:
+    """Refuse an --output that would overwrite an input: a checked template, or anything inside
+    a checked directory or cloud assembly (its manifest, or a later run's input)."""
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory; give a file name")
+    out = output.resolve()
+    if any(out == Path(t.path).resolve() for t in templates):
+        raise UsageError(f"--output {output}: is one of the templates being checked; "
+                         "choose another file so the template is not overwritten")
+    for target in targets:
+        if target.is_dir() and out.is_relative_to(target.resolve()):
+            raise UsageError(f"--output {output}: lies inside {target}, which is being checked; "
+                             "write the report outside it")
+
+
+def _check_parameter_values(params: dict[str, str], templates: Sequence) -> None:
+    """A --parameter value CloudFormation would reject for a template that declares it is a
+    usage error: not one of AllowedValues, not a Number, not matching AllowedPattern, or outside
+    MinLength/MaxLength/MinValue/MaxValue."""
+    import re
+
+    for name, value in params.items():
+        for t in templates:
+            spec = (t.template.get("Parameters") or {}).get(name)
+            if not isinstance(spec, dict):
+                continue
+            where = f"--parameter {name}={value!r} ({t.path})"
+            allowed = spec.get("AllowedValues")
+            if isinstance(allowed, list) and allowed and value not in [str(a) for a in allowed]:
+                raise UsageError(f"{where}: allowed values are {', '.join(str(a) for a in allowed)}")
+            if spec.get("Type") == "Number":
+                try:
+                    number = float(value)
+                except ValueError:
+                    raise UsageError(f"{where}: the parameter is a Number") from None
+                for key, ok in (("MinValue", lambda b: number >= b), ("MaxValue", lambda b: number <= b)):
+                    bound = spec.get(key)
+                    if isinstance(bound, (int, float, str)) and not ok(float(bound)):
+                        raise UsageError(f"{where}: {key} is {bound}")
+            pattern = spec.get("AllowedPattern")
+            if isinstance(pattern, str) and re.fullmatch(pattern, value) is None:
+                raise UsageError(f"{where}: must match AllowedPattern {pattern}")
+            for key, ok in (("MinLength", lambda b: len(value) >= b), ("MaxLength", lambda b: len(value) <= b)):
+                bound = spec.get(key)
+                if isinstance(bound, (int, str)) and str(bound).isdigit() and not ok(int(bound)):
+                    raise UsageError(f"{where}: {key} is {bound}")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
@@ -153,11 +201,8 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     for name in sorted(set(params) - declared):
         click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
     if output is not None:
-        if output.is_dir():
-            raise UsageError(f"--output {output}: is a directory; give a file name")
-        if any(output.resolve() == Path(t.path).resolve() for t in templates):
-            raise UsageError(f"--output {output}: is one of the templates being checked; "
-                             "choose another file so the template is not overwritten")
+        _check_output_path(output, targets, templates)
+    _check_parameter_values(params, templates)
     try:
         report = engine.check_templates(templates, rules, parameters=params, region=region,
                                         all_allowed_values=all_allowed_values)

@@ -373,4 +373,6 @@ def _decode(path: Path) -> Mapping[str, Any]:
         raise bad(f"top level is {_kind(template)}, not a mapping")
     if not isinstance(template.get("Resources"), Mapping):
         raise bad("no Resources mapping")
+    if not template["Resources"]:
+        raise bad("the Resources mapping is empty (CloudFormation requires at least one resource)")
     return template
