@@ -8,7 +8,10 @@ address space, whatever its spelling (``0.0.0.0/0``, ``"0.0.0.0/0 "``, ``::/0``,
 private (``ipaddress`` ``is_private``: RFC 1918, unique local and the like) FAILS too when it
 is wider than an IPv4 /8 or an IPv6 /16 (``0.0.0.0/1`` + ``128.0.0.0/1``, ``2000::/3``): no
 single organization holds so much public address space. All-protocol rules
-(``IpProtocol: -1``) count like any other.
+(``IpProtocol: -1``) count like any other. A ``SourcePrefixListId`` is followed to an
+``AWS::EC2::PrefixList`` of the checked templates and each of its ``Entries[].Cidr`` is judged
+the same way; a prefix list defined elsewhere (a ``pl-`` id, an import) is UNKNOWN, since its
+entries cannot be read from the template.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ...helpers import as_int, describe
+from ...helpers import as_int, describe, refs_in
 from ...model import CheckResult, Rule, Severity
 from ...resolver import AttrRef, ResourceRef, Unknown
 
@@ -65,7 +68,32 @@ def _cidr_result(key: str, value: Any, rule: dict[str, Any],
     return None
 
 
-def _rule_results(rule: Any, base: tuple[str | int, ...]) -> list[CheckResult]:
+def _prefix_list_results(value: Any, rule: dict[str, Any], path: tuple[str | int, ...],
+                         resource: Any, ctx: Any) -> list[CheckResult]:
+    """FAIL/UNKNOWN results for a ``SourcePrefixListId`` (empty when every entry is fine)."""
+    if isinstance(value, Unknown):
+        return [CheckResult.unknown(f"SourcePrefixListId cannot be resolved: {value.reason}", path)]
+    refs = refs_in(value)
+    target = ctx.target(refs[0], resource.stack) if len(refs) == 1 else None
+    if target is None or target.type != "AWS::EC2::PrefixList":
+        return [CheckResult.unknown(
+            f"SourcePrefixListId {describe(value)} is not a prefix list of the checked templates: "
+            f"its entries cannot be checked", path)]
+    entries = target.properties.get("Entries")
+    if not isinstance(entries, list):
+        return [CheckResult.unknown(f"SourcePrefixListId {describe(value)}: the prefix list's "
+                                    f"Entries cannot be resolved", path)]
+    out = []
+    for i, entry in enumerate(entries):
+        cidr = entry.get("Cidr") if isinstance(entry, dict) else entry
+        result = _cidr_result(f"prefix list {target.logical_id} Entries[{i}].Cidr", cidr, rule, path)
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _rule_results(rule: Any, base: tuple[str | int, ...], resource: Any,
+                  ctx: Any) -> list[CheckResult]:
     if isinstance(rule, Unknown):
         return [CheckResult.unknown(f"ingress rule cannot be resolved: {rule.reason}", base)]
     if not isinstance(rule, dict):
@@ -76,13 +104,16 @@ def _rule_results(rule: Any, base: tuple[str | int, ...]) -> list[CheckResult]:
             result = _cidr_result(key, rule[key], rule, base + (key,))
             if result is not None:
                 out.append(result)
+    if "SourcePrefixListId" in rule:
+        out.extend(_prefix_list_results(rule["SourcePrefixListId"], rule,
+                                        base + ("SourcePrefixListId",), resource, ctx))
     return out
 
 
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     props = resource.properties
     if resource.type == "AWS::EC2::SecurityGroupIngress":
-        failing = _rule_results(props, ("Properties",))
+        failing = _rule_results(props, ("Properties",), resource, ctx)
         key = next((k for k in _CIDR_KEYS if k in props), None)
         return failing or CheckResult.passed(
             "ingress rule is not open to 0.0.0.0/0, ::/0 or a wide public range",
@@ -98,7 +129,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
         return CheckResult.unknown(f"SecurityGroupIngress is {describe(rules)}, not a list", base)
     failing: list[CheckResult] = []
     for i, rule in enumerate(rules):
-        failing.extend(_rule_results(rule, base + (i,)))
+        failing.extend(_rule_results(rule, base + (i,), resource, ctx))
     return failing or CheckResult.passed(
         f"{len(rules)} inline ingress rule(s), none open to 0.0.0.0/0, ::/0 or a wide public "
         f"range", base)
