@@ -196,9 +196,24 @@ def test_template_notes_for_foreach_and_transform(tmp_path: Path) -> None:
     notes = report.templates[0].notes
     assert "Resources.Fn::ForEach::Buckets: Fn::ForEach expanded into a, b" in notes
     assert any("AWS::LanguageExtensions" in n and "expanded" in n for n in notes)
-    assert any("AWS::Serverless-2016-10-31: checked as written" in n for n in notes)
     assert report.templates[0].resource_count == 3
-    assert {f.logical_id for f in report.findings} == {"a", "b", "Real"}
+    assert {f.logical_id for f in report.findings} == {"a", "b", "Real", ""}
+    # SAM (or any macro) generates resources at deploy time: a failing UNKNOWN, not a note
+    (engine,) = [f for f in report.findings if f.rule_id == "ENGINE"]
+    assert engine.status == Status.UNKNOWN and engine.property_path == "Transform"
+    assert engine.message.startswith("Transform AWS::Serverless-2016-10-31: the resources")
+
+
+def test_include_and_macros_are_unknown_not_skipped(tmp_path: Path) -> None:
+    path = write(tmp_path / "i.yaml", (
+        "Transform: MyMacro\n"
+        "Resources:\n"
+        "  Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k.yaml}}\n"
+        "  Key: {Type: AWS::KMS::Key, Properties: {EnableKeyRotation: true}}\n"))
+    report = check([path])
+    engine = sorted((f.logical_id, f.status.value, f.message.split(":")[0])
+                    for f in report.findings if f.rule_id == "ENGINE")
+    assert engine == [("", "UNKNOWN", "Transform MyMacro"), ("Fn::Transform", "UNKNOWN", "Fn")]
 
 
 def test_render_path() -> None:

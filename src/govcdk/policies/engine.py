@@ -467,9 +467,7 @@ def _template_notes(stack: _Stack) -> list[str]:
         if len(others) < len(names):
             notes.append("Transform AWS::LanguageExtensions: Fn::ForEach loops expanded as the "
                          "transform would; its other functions are resolved where possible")
-        if others:
-            notes.append(f"Transform {', '.join(others)}: checked as written, before the "
-                         f"transform runs")
+
     for path, produced in stack.expanded.items():
         if path[0] == "Outputs":
             continue
@@ -479,12 +477,6 @@ def _template_notes(stack: _Stack) -> list[str]:
     for problem in stack.problems:
         notes.append(f"{render_path(problem.path)}: Fn::ForEach not expanded ({problem.reason}); "
                      f"what it declares was not checked")
-    resources = template.get("Resources")
-    for key, value in (resources.items() if isinstance(resources, Mapping) else []):
-        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
-            continue
-        if not isinstance(value, Mapping) or not isinstance(value.get("Type"), str):
-            notes.append(f"{key}: not a resource mapping with a Type; not checked")
     return notes
 
 
@@ -637,8 +629,10 @@ def _engine_severity(rules: Sequence[Rule]) -> Severity:
 
 def _engine_findings(stack: _Stack, rules: Sequence[Rule]) -> list[Finding]:
     """UNKNOWN findings (rule id :data:`ENGINE_RULE_ID`) for what the engine could not check
-    at all: ``Fn::ForEach`` loops it could not expand (in ``Resources`` or ``Conditions``) and
-    nested stacks whose template is not available."""
+    at all: ``Fn::ForEach`` loops it could not expand (in ``Resources`` or ``Conditions``),
+    nested stacks whose template is not available, a ``Transform`` other than
+    ``AWS::LanguageExtensions`` (a macro or SAM generates resources at deploy time), and a
+    ``Resources`` entry without a ``Type`` (``Fn::Transform`` with ``AWS::Include``)."""
     loaded = stack.loaded
     severity = _engine_severity(rules)
     out: list[Finding] = []
@@ -673,7 +667,32 @@ def _engine_findings(stack: _Stack, rules: Sequence[Rule]) -> list[Finding]:
             continue
         add(f"nested template not available: its resources are not checked ({reason})", lid,
             (), loaded.line_of(lid), res)
+    template = loaded.template
+    transform = template.get("Transform")
+    names = transform if isinstance(transform, list) else [transform] if transform else []
+    macros = [describe_transform(n) for n in names if n != "AWS::LanguageExtensions"]
+    if macros:
+        add(f"Transform {', '.join(macros)}: the resources the transform generates at deploy "
+            f"time are not in the template and are not checked", "", ("Transform",),
+            loaded.line_at(("Transform",)), None)
+    resources = template.get("Resources")
+    for key, value in (resources.items() if isinstance(resources, Mapping) else []):
+        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
+            continue
+        if not isinstance(value, Mapping) or not isinstance(value.get("Type"), str):
+            add(f"{key}: not a resource with a Type (e.g. an AWS::Include Fn::Transform); what "
+                f"it stands for at deploy time is not checked", str(key), (),
+                loaded.line_of(str(key)), None)
     return out
+
+
+def describe_transform(name: Any) -> str:
+    """A Transform entry as text: its name, or the Name of a macro given with parameters."""
+    if isinstance(name, str):
+        return name
+    if isinstance(name, Mapping) and isinstance(name.get("Name"), str):
+        return name["Name"]
+    return "<macro>"
 
 
 def _matches(rule: Rule, rtype: str) -> bool:
