@@ -211,7 +211,7 @@ def test_all_allowed_values_flag(tmp_path):
     default = run("check", str(p), "--no-cfn-lint", "--format", "json")
     assert default.exit_code == 0
     (f,) = [x for x in json.loads(default.output)["findings"] if x["rule_id"] == "GOV-EC2-003"]
-    assert "also permit '0.0.0.0/0'" in f["message"]
+    assert f["status"] == "PASS" and "[other AllowedValues give FAIL: if parameter Cidr is '0.0.0.0/0'" in f["message"]
     every = run("check", str(p), "--no-cfn-lint", "--all-allowed-values")
     assert every.exit_code == 1 and "if parameter Cidr is '0.0.0.0/0'" in every.output
 

@@ -195,7 +195,9 @@ def test_defaults_by_default_and_the_other_allowed_values_are_named(tmp_path: Pa
     path = write(tmp_path / "p.yaml", ALLOWED)
     s = finding(check([path], rule_patterns=["GOV-EC2-003"]), "GOV-EC2-003", "S")
     assert s.status == Status.PASS
-    assert "parameter P default; its AllowedValues also permit '0.0.0.0/0'" in s.message
+    assert s.message.endswith("(parameter P default) [other AllowedValues give FAIL: if parameter P "
+                              "is '0.0.0.0/0': ingress from 0.0.0.0/0 on tcp port 22; check them "
+                              "with --all-allowed-values]")
 
 
 def test_every_allowed_value_is_checked_and_named(tmp_path: Path) -> None:
@@ -264,3 +266,27 @@ def test_assembly_outside_govcloud_needs_a_region_override(tmp_path: Path) -> No
     report = check([out], region="us-gov-east-1", rule_patterns=["GOV-KMS-001"])
     assert report.templates[0].region == "us-gov-east-1"
     assert finding(report, "GOV-KMS-001", "K").status == Status.PASS
+
+
+IGW_BY_PARAMETER = """\
+Parameters: {Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}}
+Conditions: {IsDev: !Equals [!Ref Env, dev]}
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  Igw: {Type: AWS::EC2::InternetGateway}
+  Attach:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Properties: {VpcId: !Ref Vpc, InternetGatewayId: !If [IsDev, !Ref Igw, !Ref "AWS::NoValue"]}
+"""
+
+
+def test_template_rules_with_defaults_say_when_another_allowed_value_fails(tmp_path: Path) -> None:
+    # With the default (prod) no gateway is attached; Env=dev attaches one: the default verdict
+    # stands, but the finding names the failing value, and --all-allowed-values makes it FAIL.
+    path = write(tmp_path / "igw.yaml", IGW_BY_PARAMETER)
+    default = finding(check([path], rule_patterns=["GOV-EC2-002"]), "GOV-EC2-002", "Vpc")
+    assert default.status == Status.PASS
+    assert "[other AllowedValues give FAIL: if parameter Env is 'dev'" in default.message
+    every = finding(check([path], rule_patterns=["GOV-EC2-002"], all_allowed_values=True),
+                    "GOV-EC2-002", "Vpc")
+    assert every.status == Status.FAIL and every.message.startswith("if parameter Env is 'dev'")

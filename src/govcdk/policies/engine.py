@@ -30,17 +30,19 @@ branch, never hide one. Beyond that number the check runs once: ``Fn::If`` on su
 is UNKNOWN and a resource with such a ``Condition`` is checked as if created; a resource whose
 whole ``Properties`` is then unresolved is UNKNOWN for every rule, never an empty mapping.
 
-Parameters are treated the same way when asked (``all_allowed_values``). A parameter given a
-value (``parameters``, a cloud assembly's, or a parent stack's) has that value; by default one
-that is not given takes its ``Default``, and a PASS or FAIL resting on it names the parameter
-and the other values its ``AllowedValues`` permit. With ``all_allowed_values``, a ``String`` or
-``Number`` parameter that is not given and declares ``AllowedValues`` may take any of them at
-deploy time, so each resource is checked once per combination of the allowed values of the parameters it depends on (its
+Parameters are treated alike. A parameter given a value (``parameters``, a cloud assembly's,
+or a parent stack's) has that value. A ``String`` or ``Number`` parameter that is not given and
+declares ``AllowedValues`` may take any of them at deploy time, so each resource is checked
+once per combination of the allowed values of the parameters it depends on (its
 ``Ref``/``Fn::Sub`` uses, its conditions', and those of the resources it references), the
 defaults first, up to :data:`MAX_PARAMETER_COMBINATIONS`; a parameter that does not fit is
 unknown. Results that differ name the value (``if parameter P is '0.0.0.0/0': ...``). A PASS
 or FAIL that rests on a parameter's value says so (``(parameter P default)``, ``(parameter P
-as given)``), and one that holds for every allowed value says it was checked with each.
+as given)``), and one that holds for every allowed value says it was checked with each. By
+default the verdict is that of the parameters' defaults (the cdk-nag#393 case: "evaluate with
+Parameter defaults; report 'depends on parameter'"), and when another allowed value gives a
+worse verdict the finding says which and how to make it count; with ``all_allowed_values`` the
+worst of all values is the verdict.
 
 What the engine cannot check at all is a failing UNKNOWN finding of its own (rule id
 :data:`ENGINE_RULE_ID`): an ``Fn::ForEach`` loop it cannot expand (loops are expanded first, see
@@ -547,8 +549,6 @@ class _Variants:
         chosen: list[tuple[str, list[str]]] = []
         overflow: dict[str, Unknown] = {}
         total = 1
-        if not self.stack.all_allowed_values:
-            return [{}], {}
         candidates = [(n, v) for n in names if (v := self._allowed_values(n))]
         for name, values in sorted(candidates, key=lambda c: len(c[1])):
             if total * len(values) <= MAX_PARAMETER_COMBINATIONS:
@@ -768,11 +768,6 @@ def _parameter_note(resolver: Resolver, names: Sequence[str], message: str) -> s
             continue
         origin = resolver.parameter_origin(name)
         if origin is not None:
-            others = [v for v in (resolver.allowed_values(name) or [])[1:]]
-            if origin == "default" and others:
-                shown = ", ".join(repr(v) for v in others[:5]) + (", ..." if len(others) > 5 else "")
-                origin = (f"default; its AllowedValues also permit {shown}: pin it with "
-                          "--parameter or check each with --all-allowed-values")
             groups.setdefault(origin, []).append(name)
     parts = [f"parameter {ns[0]} {origin}" if len(ns) == 1
              else f"parameters {', '.join(ns)} {origin}" for origin, ns in groups.items()]
@@ -781,20 +776,71 @@ def _parameter_note(resolver: Resolver, names: Sequence[str], message: str) -> s
 
 def _run_rule(rule: Rule, stack: _Stack, variants: _Variants,
               run: Mapping[str, Mapping[str, ResolvedResource]]) -> dict[str, list[CheckResult]]:
+    fold = _merge if stack.all_allowed_values else _merge_defaults
     if rule.scope == "template":
         chosen = variants.for_template()
         per_variant = [(v, _run_template_rule(rule, stack, v, run)) for v in chosen]
         lids = sorted({lid for _, out in per_variant for lid in out})
-        return {lid: _merge([(v, out[lid]) for v, out in per_variant if lid in out], lid, rule)
+        return {lid: fold([(v, out[lid]) for v, out in per_variant if lid in out], lid, rule)
                 for lid in lids}
     out: dict[str, list[CheckResult]] = {}
     for lid, res in stack.resources.items():
         if not _matches(rule, res.type):
             continue
-        out[lid] = _merge([
+        out[lid] = fold([
             (v, _run_resource_rule(rule, v.resources[lid], _context(rule, stack, v, run)))
             for v in variants.for_resource(lid)], lid, rule)
     return out
+
+
+def _worst(results: Sequence[CheckResult]) -> Status:
+    return max((r.status for r in results), key=lambda st: _RANK[st], default=Status.PASS)
+
+
+def _defaults_noted(results: list[CheckResult], variant: _Variant,
+                    logical_id: str) -> list[CheckResult]:
+    """Name the parameters, taken at their defaults, that a PASS or FAIL rests on
+    (`` (parameter P default)``; cdk-nag#393)."""
+    assumed = {name for kind, name in variant.facts if kind == "parameter"}
+    if not assumed or logical_id not in variant.resolver.resources:
+        return results
+    reads = variant.resolver.parameter_reads(logical_id)
+    out = []
+    for r in results:
+        names = list(dict.fromkeys(n for p, n in reads if n in assumed and _overlaps(p, r.path)))
+        names = [n for n in names if not re.search(rf"\bparameters? {re.escape(n)}\b", r.message)]
+        if r.status in (Status.PASS, Status.FAIL) and r.path and names:
+            which = f"parameter {names[0]}" if len(names) == 1 else f"parameters {', '.join(names)}"
+            r = CheckResult(r.status, f"{r.message} ({which} default)", r.path)
+        out.append(r)
+    return out
+
+
+def _merge_defaults(per_variant: list[tuple[_Variant, list[CheckResult]]], logical_id: str,
+                    rule: Rule) -> list[CheckResult]:
+    """Parameters take their defaults (the default mode): the verdict is that of the variants
+    whose assumed parameter values are the defaults (their condition branches still all
+    count). When another allowed value gives a worse verdict, the worst result says so and how
+    to make it count (``--all-allowed-values``), so a default never hides a reachable failure
+    silently."""
+    def is_default(v: _Variant) -> bool:
+        return all(value == v.resolver.parameter_default(name)
+                   for (kind, name), value in v.facts.items() if kind == "parameter")
+
+    defaults = [(v, r) for v, r in per_variant if is_default(v)]
+    if not defaults or len(defaults) == len(per_variant):
+        return _merge(per_variant, logical_id, rule)
+    verdict = _defaults_noted(_merge(defaults, logical_id, rule), defaults[0][0], logical_id)
+    every = _merge(per_variant, logical_id, rule)
+    if _RANK[_worst(every)] <= _RANK[_worst(verdict)]:
+        return verdict
+    worse = next(r for r in every if r.status == _worst(every))
+    at = max(range(len(verdict)), key=lambda i: _RANK[verdict[i].status])
+    r = verdict[at]
+    verdict[at] = CheckResult(r.status, f"{r.message} [other AllowedValues give "
+                              f"{worse.status.value}: {worse.message}; check them with "
+                              f"--all-allowed-values]", r.path)
+    return verdict
 
 
 def _run_resource_rule(rule: Rule, res: ResolvedResource, ctx: RuleContext) -> list[CheckResult]:
