@@ -28,7 +28,7 @@ $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "setup: npm (Node.js) is required for the AWS CDK; install Node.js and npm"; exit 1; }
 	@major=$$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'); \
 	if [[ -z "$$major" || "$$major" -lt 22 ]]; then \
-	  echo "setup: system Node.js $${major:-none} is end-of-life for jsii; installing Node.js 22 and the CDK CLI from npm"; \
+	  echo "setup: system Node.js $${major:-none} is older than the 22 jsii supports; installing Node.js 22 and the CDK CLI from npm"; \
 	  npm ci --no-audit --no-fund --loglevel=error; \
 	else \
 	  echo "setup: using system Node.js $$major; installing the CDK CLI from npm"; \
