@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk import App, Environment, Stack
 
-from govcdk.constructs import AgencyKeyring, GpuCluster, IsolatedVpc, UnknownKeyPurposeError
+from govcdk.constructs import AgencyKeyring, GpuCluster, IsolatedVpc
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +23,6 @@ def keyring(stack):
 def net(stack, keyring):
     return IsolatedVpc(stack, "Net", cidr="10.1.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
                        flow_log_key=keyring.key_for("logs"), agency_code="t")
-
-
-def test_keyring_errors(stack, keyring):
-    with pytest.raises(ValueError, match=r"rotation_period_days=30: KMS allows 90..2560 days"):
-        AgencyKeyring(stack, "K1", agency_code="t", rotation_period_days=30)
-    with pytest.raises(ValueError, match=r"key purpose 'EBS!': allowed are 2..32 characters a-z, 0-9 and '-'"):
-        AgencyKeyring(stack, "K2", agency_code="t", purposes=["EBS!"])
-    with pytest.raises(ValueError, match=r"key purpose 'ebs' given twice"):
-        AgencyKeyring(stack, "K3", agency_code="t", purposes=["ebs", "ebs"])
-    with pytest.raises(UnknownKeyPurposeError, match=r"no key for purpose 'fsx'; this keyring holds: ebs, logs"):
-        keyring.key_for("fsx")
 
 
 @pytest.mark.parametrize("kwargs, message", [
