@@ -7,6 +7,7 @@ MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names t
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 
@@ -25,6 +26,10 @@ REGION = "us-gov-west-1"
 MOTO_UNSUPPORTED = {
     "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
     "AWS::EC2::PlacementGroup": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
+    "AWS::EC2::NetworkAcl": "moto 5.2 CloudFormation has no handler (logs 'No Moto CloudFormation support')",
+    "AWS::EC2::NetworkAclEntry": "moto 5.2 CloudFormation has no handler (logs 'No Moto CloudFormation support')",
+    "AWS::EC2::SubnetNetworkAclAssociation": "moto 5.2 CloudFormation has no handler "
+                                             "(logs 'No Moto CloudFormation support')",
 }
 
 
@@ -141,3 +146,19 @@ def test_cluster_security_group_rules(deployed):
     ingress = [(p["IpProtocol"], [g["GroupId"] for g in p.get("UserIdGroupPairs", [])], p.get("IpRanges"))
                for p in sg["IpPermissions"]]
     assert ingress == [("-1", [sg_id], [])]
+
+
+def test_vpc_endpoints_present_with_account_only_policies(deployed):
+    clients, resources = deployed
+    (vpc_id,) = [s["PhysicalResourceId"] for s in resources["airx-network"] if s["ResourceType"] == "AWS::EC2::VPC"]
+    endpoints = clients["ec2"].describe_vpc_endpoints(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+    by_service = {e["ServiceName"]: e for e in endpoints}
+    assert {"com.amazonaws.us-gov-west-1.s3", "com.amazonaws.us-gov-west-1.dynamodb",
+            "com.amazonaws.us-gov-west-1.kms-fips", "com.amazonaws.us-gov-west-1.ecr.dkr"} <= set(by_service)
+    for e in endpoints:
+        # moto 5.2 returns the policy of a CloudFormation-created endpoint as a Python repr,
+        # not JSON; the real API returns JSON.
+        policy = ast.literal_eval(e["PolicyDocument"])
+        assert all(s["Condition"]["StringEquals"]["aws:PrincipalAccount"] == "123456789012"
+                   for s in policy["Statement"]), e["ServiceName"]

@@ -91,7 +91,8 @@ def test_endpoints(network):
                  if r["Properties"].get("VpcEndpointType") == "Interface"]
     names = sorted(r["Properties"]["ServiceName"] for r in interface)
     assert names == sorted(f"com.amazonaws.us-gov-west-1.{s}" for s in
-                           ("ssm", "ssmmessages", "ec2messages", "ec2", "sts", "kms", "logs", "monitoring"))
+                           ("ssm", "ssmmessages", "ec2messages", "sts", "kms-fips", "logs", "ec2", "monitoring",
+                            "ecr.api", "ecr.dkr", "secretsmanager", "fsx"))  # gpu-training, FIPS at high
     assert all(r["Properties"]["PrivateDnsEnabled"] is True for r in interface)
     network.has_resource_properties("AWS::EC2::SecurityGroup", {
         "GroupDescription": Match.string_like_regexp("endpoints"),

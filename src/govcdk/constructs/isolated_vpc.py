@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from typing import Sequence
+from typing import Optional, Sequence
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Annotations, Aws, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,12 +15,24 @@ from constructs import Construct
 
 from govcdk import govcloud
 from govcdk.config import MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
+from govcdk.constructs.endpoints import resolve_endpoints
 
-DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
-    "ssm", "ssmmessages", "ec2messages", "ec2", "sts", "kms", "logs", "monitoring",
+GOVCLOUD_REGIONS: tuple[str, ...] = ("us-gov-west-1", "us-gov-east-1")
+
+AWS_OWNED_BUCKETS: tuple[str, ...] = (
+    "amazonlinux-2-repos-{region}/*", "al2023-repos-{region}-*/*",
+    "aws-ssm-{region}/*", "amazon-ssm-{region}/*", "amazon-ssm-packages-{region}/*",
+    "{region}-birdwatcher-prod/*", "aws-ssm-document-attachments-{region}/*",
+    "patch-baseline-snapshot-{region}/*",
 )
-"""Interface endpoints a private GPU node needs to be managed through SSM, fetch its keys and
-write its logs (GOVCLOUD.md, "Isolated VPC for a private GPU cluster"). Issue 3 adds profiles."""
+"""AWS-owned S3 objects private Linux nodes read through the S3 gateway endpoint: the Amazon
+Linux 2 / AL2023 package repositories (Amazon Linux 2023 User Guide, "Managing packages ... in
+a private subnet") and what SSM Agent fetches (Systems Manager User Guide, "Create a VPC
+endpoint", the S3 bucket list). ``{region}`` is the stack's region."""
+
+ECR_LAYER_BUCKET = "prod-{region}-starport-layer-bucket/*"
+"""Image layers behind ECR (ECR User Guide, "Interface VPC endpoints", S3 gateway endpoint
+policy); allowed only when the ``ecr.dkr`` endpoint is created."""
 
 FLOW_LOG_FIELDS: tuple[str, ...] = (
     "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
@@ -40,26 +52,43 @@ class IsolatedVpc(Construct):
     - Subnets: one ``PRIVATE_ISOLATED`` subnet per availability zone, sized by splitting
       ``cidr`` evenly (a /16 over 3 AZs gives /18 subnets). No internet gateway, NAT gateway or
       egress-only gateway, and no route to one. DNS support and hostnames on; no public IPv4
-      on launch.
+      on launch; no IPv6.
+    - Network ACL (:attr:`network_acl`) on every subnet: rule 100 allows all traffic from and to
+      the VPC CIDR, in and out; everything else meets the implicit deny.
     - Endpoints: gateway endpoints for S3 and DynamoDB on every subnet's route table; interface
-      endpoints (``interface_endpoints``) with private DNS, sharing one security group
-      (:attr:`endpoint_security_group`) that allows TCP 443 from the VPC CIDR and nothing else.
+      endpoints from ``endpoint_profile`` plus ``extra_endpoints`` (:mod:`.endpoints`) with
+      private DNS, sharing one security group (:attr:`endpoint_security_group`) that allows
+      TCP 443 from the VPC CIDR and nothing else. Endpoint policies: every endpoint allows only
+      principals of the stack's account (``aws:PrincipalAccount``); the S3 gateway endpoint
+      also requires a bucket of the account (``aws:ResourceAccount``) except for the AWS-owned
+      buckets in :data:`AWS_OWNED_BUCKETS` (read-only, partition-aware ARNs).
     - Flow log: all traffic, the custom field list :data:`FLOW_LOG_FIELDS`, to a CloudWatch
       Logs log group ``/govcdk/<agency_code>/vpc-flow-logs`` encrypted with ``flow_log_key``
       and kept ``flow_log_retention_days`` (AU-11: at least 365, OMB M-21-31), retained on
       stack deletion.
 
-    :param cidr: IPv4 VPC CIDR, ``/16`` to ``/24``.
-    :param availability_zones: 2 or 3 AZ names of the stack's region (real names, e.g.
-        ``govcloud.region("us-gov-west-1").availability_zones``).
-    :param flow_log_key: customer-managed KMS key for the flow-log log group (the keyring's
-        ``logs`` key).
-    :param agency_code: names the log group.
-    :param flow_log_retention_days: a CloudWatch Logs retention value >= 365; default 365.
-    :param interface_endpoints: service names for interface endpoints; default
-        :data:`DEFAULT_INTERFACE_ENDPOINTS`.
+    :param cidr: ``str``, required. IPv4 VPC CIDR, ``/16`` to ``/24``.
+    :param availability_zones: ``Sequence[str]``, required. 2 or 3 AZ names of the stack's
+        region (real names, e.g. ``govcloud.region("us-gov-west-1").availability_zones``).
+    :param flow_log_key: ``kms.IKey``, required. Customer-managed KMS key for the flow-log log
+        group (the keyring's ``logs`` key).
+    :param agency_code: ``str``, required. Names the log group.
+    :param flow_log_retention_days: ``int``, default 365. A CloudWatch Logs retention value
+        >= 365 (AU-11, OMB M-21-31).
+    :param endpoint_profile: ``str``, default ``"minimal"``. One of
+        :data:`.endpoints.PROFILES` (``minimal``, ``gpu-training``; GOVCLOUD.md).
+    :param extra_endpoints: ``Sequence[str]``, default none. Further interface endpoint
+        services, from :data:`.endpoints.KNOWN_SERVICES`.
+    :param impact_level: ``str`` (``low``, ``moderate``, ``high``), default ``"high"``. Sets the
+        default of ``fips``.
+    :param fips: ``bool | None``, default ``None`` = ``True`` at impact level high, else
+        ``False``. Use FIPS endpoint services where one exists (:data:`.endpoints.FIPS_SERVICES`).
+    :param allow_commercial: ``bool``, default ``False``. Allow a stack region outside the
+        GovCloud (US) Regions (leaves a warning annotation).
     :raises ValueError: malformed or too small CIDR, AZ count outside 2..3, AZs not in the
-        stack's region, retention below 365 or not a CloudWatch Logs value.
+        stack's region, retention below 365 or not a CloudWatch Logs value, a region outside
+        GovCloud without ``allow_commercial=True``, unknown impact level, endpoint profile or
+        service.
     """
 
     def __init__(
@@ -72,7 +101,11 @@ class IsolatedVpc(Construct):
         flow_log_key: kms.IKey,
         agency_code: str,
         flow_log_retention_days: int = 365,
-        interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS,
+        endpoint_profile: str = "minimal",
+        extra_endpoints: Sequence[str] = (),
+        impact_level: str = "high",
+        fips: Optional[bool] = None,
+        allow_commercial: bool = False,
     ) -> None:
         super().__init__(scope, id)
         try:
@@ -90,11 +123,24 @@ class IsolatedVpc(Construct):
             bad = [a for a in azs if a not in allowed]
             if bad:
                 raise ValueError(f"availability_zones {bad} are not in {region}; allowed: {', '.join(allowed)}")
+        elif not allow_commercial:
+            shown = "an unresolved region (set env=Environment(region=...))" if Token.is_unresolved(region) else repr(region)
+            raise ValueError(f"stack region {shown} is not a GovCloud (US) Region; allowed: "
+                             f"{', '.join(GOVCLOUD_REGIONS)} (or pass allow_commercial=True)")
+        else:
+            Annotations.of(self).add_warning_v2(
+                "govcdk:isolated-vpc-commercial",
+                f"IsolatedVpc in {region}, outside the GovCloud (US) Regions (allow_commercial=True)")
         if flow_log_retention_days not in VALID_LOG_RETENTION_DAYS or flow_log_retention_days < MIN_LOG_RETENTION_DAYS:
             allowed_days = ", ".join(str(d) for d in VALID_LOG_RETENTION_DAYS if d >= MIN_LOG_RETENTION_DAYS)
             raise ValueError(
                 f"flow_log_retention_days={flow_log_retention_days}: allowed {allowed_days} "
                 "(AU-11: at least 365 days, OMB M-21-31)")
+        level = getattr(impact_level, "value", impact_level)
+        if level not in ("low", "moderate", "high"):
+            raise ValueError(f"impact_level {impact_level!r}: allowed low, moderate, high")
+        use_fips = (level == "high") if fips is None else bool(fips)
+        services = resolve_endpoints(endpoint_profile, extra_endpoints, fips=use_fips)
         cidr_mask = net.prefixlen + math.ceil(math.log2(len(azs)))
 
         self.vpc = ec2.Vpc(
@@ -112,11 +158,34 @@ class IsolatedVpc(Construct):
                 ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
                                         cidr_mask=cidr_mask),
             ],
-            gateway_endpoints={
-                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
-                "DynamoDB": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
-            },
         )
+
+        self.network_acl = ec2.NetworkAcl(
+            self, "NetworkAcl", vpc=self.vpc,
+            subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
+        for direction, suffix in ((ec2.TrafficDirection.INGRESS, "In"), (ec2.TrafficDirection.EGRESS, "Out")):
+            self.network_acl.add_entry(
+                f"VpcAll{suffix}", cidr=ec2.AclCidr.ipv4(cidr), rule_number=100,
+                traffic=ec2.AclTraffic.all_traffic(), direction=direction, rule_action=ec2.Action.ALLOW)
+
+        account_only = {"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}}
+        self.s3_endpoint = self.vpc.add_gateway_endpoint(
+            "S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+        self.s3_endpoint.add_to_policy(iam.PolicyStatement(
+            sid="AccountPrincipalsAccountBuckets", principals=[iam.AnyPrincipal()], actions=["*"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID,
+                                         "aws:ResourceAccount": Aws.ACCOUNT_ID}}))
+        owned = list(AWS_OWNED_BUCKETS) + ([ECR_LAYER_BUCKET] if "ecr.dkr" in services else [])
+        self.s3_endpoint.add_to_policy(iam.PolicyStatement(
+            sid="AwsOwnedBucketsReadOnly", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{b.format(region=region)}" for b in owned],
+            conditions=account_only))
+        self.dynamodb_endpoint = self.vpc.add_gateway_endpoint(
+            "DynamoDB", service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
+        self.dynamodb_endpoint.add_to_policy(iam.PolicyStatement(
+            sid="AccountPrincipalsOnly", principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
+            conditions=account_only))
 
         self.endpoint_security_group = ec2.SecurityGroup(
             self, "EndpointSecurityGroup", vpc=self.vpc, allow_all_outbound=False,
@@ -125,7 +194,8 @@ class IsolatedVpc(Construct):
         self.endpoint_security_group.add_ingress_rule(
             ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
-        for name in interface_endpoints:
+        """Service suffix (e.g. ``kms-fips``, ``ecr.dkr``) -> interface endpoint."""
+        for name in services:
             ep = self.vpc.add_interface_endpoint(
                 _construct_id(name),
                 service=ec2.InterfaceVpcEndpointService(f"com.amazonaws.{region}.{name}", 443),
@@ -134,6 +204,9 @@ class IsolatedVpc(Construct):
                 open=False,
                 subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             )
+            ep.add_to_policy(iam.PolicyStatement(
+                sid="AccountPrincipalsOnly", principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
+                conditions=account_only))
             self.interface_endpoints[name] = ep
 
         self.flow_log_group = logs.LogGroup(

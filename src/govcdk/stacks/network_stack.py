@@ -24,4 +24,6 @@ class NetworkStack(AgencyStack):
             flow_log_key=keyring.key_for("logs"),
             agency_code=config.agency.code,
             flow_log_retention_days=config.logging.retention_days,
+            endpoint_profile="gpu-training",
+            impact_level=config.impact_level.value,
         )

@@ -1,0 +1,240 @@
+"""IsolatedVpc on its own, asserted with aws_cdk.assertions. Each stack is synthesized once per
+module (module-scoped fixtures); the ValueError tests only build construct trees."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk.assertions import Annotations, Match, Template
+
+from govcdk.constructs import AgencyKeyring, IsolatedVpc
+from govcdk.constructs.endpoints import GPU_TRAINING, KNOWN_SERVICES, MINIMAL, resolve_endpoints
+
+ACCOUNT = "111111111111"
+PARTITION = {"Ref": "AWS::Partition"}
+ACCOUNT_ONLY = {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def _stack(region: str) -> Stack:
+    return Stack(App(), "T", env=Environment(account=ACCOUNT, region=region))
+
+
+def _keyring(stack: Stack) -> AgencyKeyring:
+    return AgencyKeyring(stack, "Keys", agency_code="tv", purposes=["logs", "s3-data"])
+
+
+@pytest.fixture(scope="module")
+def gpu():
+    """gpu-training profile, impact level high (FIPS by default), 3 AZs in us-gov-west-1."""
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    net = IsolatedVpc(stack, "Net", cidr="10.8.0.0/16",
+                      availability_zones=["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"],
+                      flow_log_key=keys.key_for("logs"), agency_code="tv", endpoint_profile="gpu-training",
+                      extra_endpoints=["eks", "eks-auth"])
+    return net, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def minimal():
+    """Default profile, impact level moderate (no FIPS by default), 2 AZs in us-gov-east-1."""
+    stack = _stack("us-gov-east-1")
+    keys = _keyring(stack)
+    net = IsolatedVpc(stack, "Net", cidr="10.9.0.0/20", availability_zones=["us-gov-east-1a", "us-gov-east-1b"],
+                      flow_log_key=keys.key_for("logs"), agency_code="tv", impact_level="moderate")
+    return net, Template.from_stack(stack)
+
+
+def _interface_services(template: Template) -> list[str]:
+    return sorted(r["Properties"]["ServiceName"] for r in template.find_resources("AWS::EC2::VPCEndpoint").values()
+                  if r["Properties"]["VpcEndpointType"] == "Interface")
+
+
+# --- endpoint profiles -----------------------------------------------------------------------
+
+def test_profiles():
+    assert MINIMAL == ("ssm", "ssmmessages", "ec2messages", "sts", "kms", "logs")
+    assert GPU_TRAINING == MINIMAL + ("ec2", "monitoring", "ecr.api", "ecr.dkr", "secretsmanager", "fsx")
+    assert resolve_endpoints("minimal", fips=False) == list(MINIMAL)
+    assert resolve_endpoints("minimal", ["kms", "eks"], fips=True) == [
+        "ssm", "ssmmessages", "ec2messages", "sts", "kms-fips", "logs", "eks"]
+
+
+def test_gpu_training_profile_with_fips_and_extras(gpu):
+    net, t = gpu
+    expected = [s if s != "kms" else "kms-fips" for s in GPU_TRAINING] + ["eks", "eks-auth"]
+    assert _interface_services(t) == sorted(f"com.amazonaws.us-gov-west-1.{s}" for s in expected)
+    assert sorted(net.interface_endpoints) == sorted(expected)
+
+
+def test_minimal_profile_without_fips_at_moderate(minimal):
+    _, t = minimal
+    assert _interface_services(t) == sorted(f"com.amazonaws.us-gov-east-1.{s}" for s in MINIMAL)
+
+
+def test_fips_override():
+    stack = _stack("us-gov-west-1")
+    net = IsolatedVpc(stack, "Net", cidr="10.8.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv", fips=False)
+    assert "kms" in net.interface_endpoints and "kms-fips" not in net.interface_endpoints
+
+
+def test_interface_endpoints_private_dns_shared_security_group(gpu):
+    _, t = gpu
+    interface = [r["Properties"] for r in t.find_resources("AWS::EC2::VPCEndpoint").values()
+                 if r["Properties"]["VpcEndpointType"] == "Interface"]
+    assert all(p["PrivateDnsEnabled"] is True for p in interface)
+    assert len({str(p["SecurityGroupIds"]) for p in interface}) == 1
+    assert all(len(p["SubnetIds"]) == 3 for p in interface)
+    t.has_resource_properties("AWS::EC2::SecurityGroup", {
+        "GroupDescription": "VPC interface endpoints: TCP 443 from inside the VPC only",
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                  "CidrIp": {"Fn::GetAtt": [Match.any_value(), "CidrBlock"]},
+                                  "Description": "HTTPS from the VPC"}],
+        "SecurityGroupEgress": [Match.object_like({"CidrIp": "255.255.255.255/32"})],
+    })
+
+
+# --- endpoint policies -----------------------------------------------------------------------
+
+def test_every_interface_endpoint_policy_is_account_only(gpu):
+    _, t = gpu
+    for r in t.find_resources("AWS::EC2::VPCEndpoint").values():
+        p = r["Properties"]
+        if p["VpcEndpointType"] != "Interface":
+            continue
+        assert p["PolicyDocument"]["Statement"] == [{
+            "Sid": "AccountPrincipalsOnly", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+            "Resource": "*", "Condition": ACCOUNT_ONLY}], p["ServiceName"]
+
+
+def test_s3_gateway_policy_account_and_aws_owned_buckets(gpu):
+    _, t = gpu
+    (s3,) = [r["Properties"] for r in t.find_resources("AWS::EC2::VPCEndpoint").values()
+             if r["Properties"]["VpcEndpointType"] == "Gateway" and "s3" in str(r["Properties"]["ServiceName"])]
+    account_stmt, owned_stmt = s3["PolicyDocument"]["Statement"]
+    assert account_stmt == {
+        "Sid": "AccountPrincipalsAccountBuckets", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+        "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"},
+                                                        "aws:ResourceAccount": {"Ref": "AWS::AccountId"}}}}
+    assert owned_stmt["Sid"] == "AwsOwnedBucketsReadOnly" and owned_stmt["Action"] == "s3:GetObject"
+    assert owned_stmt["Condition"] == ACCOUNT_ONLY
+    arns = [r["Fn::Join"] for r in owned_stmt["Resource"]]
+    assert all(parts[0] == "" and parts[1][0] == "arn:" and parts[1][1] == PARTITION for parts in arns)
+    suffixes = {parts[1][2] for parts in arns}
+    for bucket in ("amazonlinux-2-repos-us-gov-west-1/*", "al2023-repos-us-gov-west-1-*/*",
+                   "aws-ssm-us-gov-west-1/*", "prod-us-gov-west-1-starport-layer-bucket/*"):
+        assert f":s3:::{bucket}" in suffixes
+
+
+def test_s3_gateway_policy_without_ecr_has_no_layer_bucket(minimal):
+    _, t = minimal
+    assert "starport" not in str(t.find_resources("AWS::EC2::VPCEndpoint"))
+    assert "amazonlinux-2-repos-us-gov-east-1" in str(t.find_resources("AWS::EC2::VPCEndpoint"))
+
+
+def test_dynamodb_gateway_policy_account_only(gpu):
+    _, t = gpu
+    t.has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".dynamodb"]]},
+        "VpcEndpointType": "Gateway", "RouteTableIds": Match.any_value(),
+        "PolicyDocument": {"Statement": [{"Sid": "AccountPrincipalsOnly", "Effect": "Allow",
+                                          "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*",
+                                          "Condition": ACCOUNT_ONLY}], "Version": "2012-10-17"},
+    })
+
+
+# --- network ---------------------------------------------------------------------------------
+
+def test_no_internet_path_no_ipv6_no_public_ip(gpu):
+    _, t = gpu
+    for rtype in ("AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EgressOnlyInternetGateway",
+                  "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::EIP", "AWS::EC2::Route",
+                  "AWS::EC2::VPCCidrBlock"):
+        t.resource_count_is(rtype, 0)
+    t.has_resource_properties("AWS::EC2::VPC", {"CidrBlock": "10.8.0.0/16", "EnableDnsHostnames": True,
+                                                "EnableDnsSupport": True})
+    for s in t.find_resources("AWS::EC2::Subnet").values():
+        assert s["Properties"]["MapPublicIpOnLaunch"] is False
+        assert "Ipv6CidrBlock" not in s["Properties"] and "AssignIpv6AddressOnCreation" not in s["Properties"]
+
+
+def test_subnet_sizes(gpu, minimal):
+    for (_, t), cidrs in ((gpu, ["10.8.0.0/18", "10.8.128.0/18", "10.8.64.0/18"]),
+                          (minimal, ["10.9.0.0/21", "10.9.8.0/21"])):
+        assert sorted(s["Properties"]["CidrBlock"] for s in t.find_resources("AWS::EC2::Subnet").values()) == cidrs
+
+
+def test_network_acl_allows_only_the_vpc(gpu):
+    _, t = gpu
+    t.resource_count_is("AWS::EC2::NetworkAcl", 1)
+    t.resource_count_is("AWS::EC2::SubnetNetworkAclAssociation", 3)
+    entries = sorted((r["Properties"] for r in t.find_resources("AWS::EC2::NetworkAclEntry").values()),
+                     key=lambda e: e["Egress"])
+    assert [{k: v for k, v in e.items() if k != "NetworkAclId"} for e in entries] == [
+        {"CidrBlock": "10.8.0.0/16", "Egress": egress, "Protocol": -1, "RuleAction": "allow", "RuleNumber": 100}
+        for egress in (False, True)]
+
+
+def test_flow_log(gpu):
+    _, t = gpu
+    t.has_resource_properties("AWS::EC2::FlowLog", {
+        "ResourceType": "VPC", "TrafficType": "ALL",
+        "LogFormat": Match.string_like_regexp(r"\$\{flow-direction\} \$\{traffic-path\}")})
+    t.has_resource("AWS::Logs::LogGroup", {
+        "Properties": Match.object_like({"LogGroupName": "/govcdk/tv/vpc-flow-logs", "RetentionInDays": 365,
+                                         "KmsKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}}),
+        "DeletionPolicy": "Retain"})
+
+
+def test_no_arn_aws_literal(gpu):
+    assert "arn:aws:" not in str(gpu[1].to_json())
+
+
+# --- ValueErrors -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def err_stack():
+    stack = _stack("us-gov-west-1")
+    return stack, _keyring(stack)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"endpoint_profile": "gpu"}, r"endpoint_profile 'gpu' is unknown; allowed: minimal, gpu-training$"),
+    ({"extra_endpoints": ["ec2", "s3", "bedrock"]},
+     r"extra_endpoints \['s3', 'bedrock'\] are unknown services; allowed: ssm, ssmmessages, .*, sagemaker.runtime$"),
+    ({"impact_level": "secret"}, r"impact_level 'secret': allowed low, moderate, high"),
+])
+def test_value_errors(err_stack, kwargs, message):
+    stack, keys = err_stack
+    args = dict(cidr="10.2.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=keys.key_for("logs"), agency_code="tv")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        IsolatedVpc(stack, f"V{abs(hash(str(kwargs)))}", **args)
+
+
+def test_known_services_listed_in_message():
+    with pytest.raises(ValueError) as exc:
+        resolve_endpoints("minimal", ["nope"])
+    assert str(exc.value).endswith("allowed: " + ", ".join(KNOWN_SERVICES))
+
+
+def test_commercial_region_refused_unless_allowed():
+    stack = _stack("us-east-1")
+    keys = _keyring(stack)
+    args = dict(cidr="10.2.0.0/16", availability_zones=["us-east-1a", "us-east-1b"],
+                flow_log_key=keys.key_for("logs"), agency_code="tv")
+    with pytest.raises(ValueError, match=r"stack region 'us-east-1' is not a GovCloud \(US\) Region; allowed: "
+                                         r"us-gov-west-1, us-gov-east-1 \(or pass allow_commercial=True\)"):
+        IsolatedVpc(stack, "V1", **args)
+    IsolatedVpc(stack, "V2", allow_commercial=True, **args)
+    Annotations.from_stack(stack).has_warning("/T/V2", Match.string_like_regexp("outside the GovCloud"))
+
+
+def test_unresolved_region_refused():
+    stack = Stack(App(), "T")
+    with pytest.raises(ValueError, match=r"stack region an unresolved region \(set env=Environment\(region=...\)\) "
+                                         r"is not a GovCloud \(US\) Region"):
+        IsolatedVpc(stack, "V", cidr="10.2.0.0/16", availability_zones=["a", "b"],
+                    flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv")
