@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import json
+import time
+import zipfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -52,26 +56,91 @@ MOTO_NO_PHYSICAL_ID = {
 }
 
 
+def _publish_file_assets(s3, assembly: Path, stack_name: str) -> None:
+    """What ``cdk deploy`` does before it deploys: upload the stack's file assets (here the
+    Lambda code of CDK's Custom::VpcRestrictDefaultSG provider) to the bootstrap bucket named
+    in ``<stack>.assets.json``; the bucket is created first, as ``cdk bootstrap`` would."""
+    manifest = json.loads((assembly / f"{stack_name}.assets.json").read_text())
+    for asset in manifest["files"].values():
+        source = assembly / asset["source"]["path"]
+        for dest in asset["destinations"].values():
+            if dest["bucketName"] not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+                s3.create_bucket(Bucket=dest["bucketName"],
+                                 CreateBucketConfiguration={"LocationConstraint": dest["region"]})
+            if asset["source"].get("packaging") == "zip" and source.is_dir():
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w") as z:
+                    for f in sorted(source.rglob("*")):
+                        if f.is_file():
+                            z.write(f, f.relative_to(source).as_posix())
+                body = buf.getvalue()
+            else:
+                body = source.read_bytes()
+            s3.put_object(Bucket=dest["bucketName"], Key=dest["objectKey"], Body=body)
+
+
+def _restrict_default_sg_standin(monkeypatch) -> None:
+    """moto runs a Lambda function in a Docker container with the runtime's image, which an
+    offline test cannot pull; so moto's invoke is replaced, for the handler of CDK's
+    Custom::VpcRestrictDefaultSG only, by a Python stand-in doing what that handler does
+    (aws-cdk-lib custom-resource-handlers, restrict-default-security-group: revoke every
+    ingress and egress rule of the VPC's default security group) and reporting success to
+    moto's CloudFormation, as the handler's response to the ResponseURL would. The template's
+    wiring (ServiceToken, DefaultSecurityGroupId) is exercised; the handler's Node.js code is not.
+    Any other Lambda invocation fails the test."""
+    from moto.awslambda.models import LambdaFunction
+    from moto.cloudformation import cloudformation_backends
+
+    def invoke(self, body, request_headers, response_headers):
+        event = json.loads(body)
+        assert event.get("ResourceType") == "Custom::VpcRestrictDefaultSG", event
+        ec2 = boto3.client("ec2", region_name=self.region)
+        group_id = event["ResourceProperties"]["DefaultSecurityGroupId"]
+        (sg,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+        if sg["IpPermissions"]:
+            ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=sg["IpPermissions"])
+        if sg["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=sg["IpPermissionsEgress"])
+        stack = cloudformation_backends[self.account_id][self.region].get_stack(event["StackId"])
+        stack.get_custom_resource(event["LogicalResourceId"]).set_data({})
+        stack.verify_readiness()
+        return "{}"
+
+    monkeypatch.setattr(LambdaFunction, "invoke", invoke)
+
+
+def _wait_for_stack(cfn, name: str) -> dict:
+    for _ in range(100):
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        if not stack["StackStatus"].endswith("_IN_PROGRESS"):
+            break
+        time.sleep(0.1)
+    return stack
+
+
 @pytest.fixture(scope="module")
-def deployed(reference_templates, reference_config, monkeypatch_module):
+def deployed(reference_templates, reference_assembly, reference_config, monkeypatch_module):
     monkeypatch_module.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch_module.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch_module.delenv("AWS_PROFILE", raising=False)
     from govcdk.stacks import stack_names
 
+    _restrict_default_sg_standin(monkeypatch_module)
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
-        clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling")}
+        clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling",
+                                                           "s3")}
         ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
         clients["ssm"].put_parameter(Name=reference_config.ami_parameter, Value=ami, Type="String")
         resources: dict[str, list[dict]] = {}
         for name in stack_names(reference_config):  # deployment order: keys, network, compute
             template = reference_templates[name]
+            _publish_file_assets(clients["s3"], reference_assembly, name)
             for fix in MOTO_WORKAROUNDS:
                 template = fix(template)
             clients["cloudformation"].create_stack(StackName=name, TemplateBody=json.dumps(template))
-            stack = clients["cloudformation"].describe_stacks(StackName=name)["Stacks"][0]
+            stack = _wait_for_stack(clients["cloudformation"], name)
             assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
             resources[name] = clients["cloudformation"].list_stack_resources(StackName=name)["StackResourceSummaries"]
         yield clients, resources
@@ -162,3 +231,11 @@ def test_vpc_endpoints_present_with_account_only_policies(deployed):
         policy = ast.literal_eval(e["PolicyDocument"])
         assert all(s["Condition"]["StringEquals"]["aws:PrincipalAccount"] == "123456789012"
                    for s in policy["Statement"]), e["ServiceName"]
+
+
+def test_default_security_group_has_no_rules(deployed):
+    clients, resources = deployed
+    (vpc_id,) = [s["PhysicalResourceId"] for s in resources["airx-network"] if s["ResourceType"] == "AWS::EC2::VPC"]
+    (sg,) = clients["ec2"].describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    assert sg["IpPermissions"] == [] and sg["IpPermissionsEgress"] == []

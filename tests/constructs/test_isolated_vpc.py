@@ -4,7 +4,7 @@ module (module-scoped fixtures); the ValueError tests only build construct trees
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Environment, Stack, Tags
 from aws_cdk.assertions import Annotations, Match, Template
 
 from govcdk.constructs import AgencyKeyring, IsolatedVpc
@@ -174,6 +174,25 @@ def test_network_acl_allows_only_the_vpc(gpu):
     assert [{k: v for k, v in e.items() if k != "NetworkAclId"} for e in entries] == [
         {"CidrBlock": "10.8.0.0/16", "Egress": egress, "Protocol": -1, "RuleAction": "allow", "RuleNumber": 100}
         for egress in (False, True)]
+
+
+def test_default_security_group_stripped(gpu):
+    _, t = gpu
+    t.has_resource_properties("Custom::VpcRestrictDefaultSG", {
+        "DefaultSecurityGroupId": {"Fn::GetAtt": [Match.any_value(), "DefaultSecurityGroup"]}, "Account": ACCOUNT})
+    (handler,) = t.find_resources("AWS::Lambda::Function").values()
+    assert "DependsOn" not in handler  # redundant with Fn::GetAtt on the role (cfn-lint W3005)
+
+
+def test_default_sg_provider_carries_the_stack_tags():
+    stack = _stack("us-gov-west-1")
+    Tags.of(stack).add("govcdk:agency", "tv")
+    IsolatedVpc(stack, "Net", cidr="10.8.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv")
+    t = Template.from_stack(stack)
+    for rtype in ("AWS::Lambda::Function", "AWS::IAM::Role"):
+        for r in t.find_resources(rtype).values():
+            assert {"Key": "govcdk:agency", "Value": "tv"} in r["Properties"]["Tags"]
 
 
 def test_flow_log(gpu):

@@ -6,12 +6,13 @@ import ipaddress
 import math
 from typing import Optional, Sequence
 
-from aws_cdk import Annotations, Aws, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+import jsii
+from constructs import Construct, IConstruct
 
 from govcdk import govcloud
 from govcdk.config import MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
@@ -52,7 +53,9 @@ class IsolatedVpc(Construct):
     - Subnets: one ``PRIVATE_ISOLATED`` subnet per availability zone, sized by splitting
       ``cidr`` evenly (a /16 over 3 AZs gives /18 subnets). No internet gateway, NAT gateway or
       egress-only gateway, and no route to one. DNS support and hostnames on; no public IPv4
-      on launch; no IPv6.
+      on launch; no IPv6. The default security group keeps no rules: CDK's
+      ``Custom::VpcRestrictDefaultSG`` (a Lambda function deployed from a CDK file asset, so
+      the target account must be bootstrapped) revokes them at deploy time.
     - Network ACL (:attr:`network_acl`) on every subnet: rule 100 allows all traffic from and to
       the VPC CIDR, in and out; everything else meets the implicit deny.
     - Endpoints: gateway endpoints for S3 and DynamoDB on every subnet's route table; interface
@@ -151,14 +154,27 @@ class IsolatedVpc(Construct):
             nat_gateways=0,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            # Stripping the default security group's rules takes a Lambda-backed custom
-            # resource; it comes with issue 3 together with an offline deploy test for it.
-            restrict_default_security_group=False,
+            # The default security group keeps no rules (SC-7): CDK's Lambda-backed custom
+            # resource Custom::VpcRestrictDefaultSG revokes them at deploy time.
+            restrict_default_security_group=True,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
                                         cidr_mask=cidr_mask),
             ],
         )
+
+        provider = Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
+        handler = provider.node.try_find_child("Handler") if provider is not None else None
+        if isinstance(handler, CfnResource):
+            # CDK adds DependsOn on the role the handler already references with Fn::GetAtt
+            # (cfn-lint W3005, redundant DependsOn).
+            handler.add_deletion_override("DependsOn")
+        if provider is not None and not Aspects.of(provider).all:
+            # The provider's role and function are plain CfnResources, which tag aspects skip:
+            # give them the tags the VPC has (its Name aside) once the tag aspects (priority
+            # MUTATING) have run. (With @aws-cdk/core:explicitStackTags the stack's own tag
+            # manager stays empty, so the VPC is the reference.)
+            Aspects.of(provider).add(_CopyTags(self.vpc.node.default_child))
 
         self.network_acl = ec2.NetworkAcl(
             self, "NetworkAcl", vpc=self.vpc,
@@ -233,6 +249,23 @@ class IsolatedVpc(Construct):
     @property
     def isolated_subnets(self) -> list[ec2.ISubnet]:
         return list(self.vpc.isolated_subnets)
+
+
+@jsii.implements(IAspect)
+class _CopyTags:
+    """Copies the tags of ``source`` (a CfnVPC), but its Name, onto the untyped CfnResources of a
+    CDK custom-resource provider."""
+
+    def __init__(self, source: ec2.CfnVPC) -> None:
+        self._source = source
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, CfnResource) and node.cfn_resource_type in ("AWS::IAM::Role", "AWS::Lambda::Function"):
+            rendered = self._source.tags.render_tags() or []
+            tags = [{"Key": t.get("key", t.get("Key")), "Value": t.get("value", t.get("Value"))} for t in rendered]
+            tags = [t for t in tags if t["Key"] != "Name"]
+            if tags:
+                node.add_property_override("Tags", tags)
 
 
 def _construct_id(service: str) -> str:

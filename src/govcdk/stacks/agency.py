@@ -47,7 +47,7 @@ def build_app(config: AgencyConfig, outdir: str | Path | None = None) -> App:
         # finding name its construct.
         context={**FEATURE_FLAGS, "aws:cdk:disable-stack-trace": True,
                  "aws:cdk:disable-creation-stack-traces": True,
-                 "aws:cdk:enable-path-metadata": True},
+                 "aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True},
         analytics_reporting=False,
         # govcdk runs cfn-lint itself for both GovCloud regions and reports its findings with
         # its own; CDK's built-in "CloudFormation Validate" plugin would duplicate that, print
