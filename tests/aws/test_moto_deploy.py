@@ -22,7 +22,9 @@ from moto import mock_aws
 pytestmark = [
     pytest.mark.aws,
     # moto says so for each type in MOTO_UNSUPPORTED; the test accounts for them itself.
-    pytest.mark.filterwarnings("ignore:Tried to parse AWS..EC2..(SecurityGroupEgress|PlacementGroup) but:UserWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:Tried to parse AWS..(EC2..(SecurityGroupEgress|PlacementGroup|NetworkAcl|NetworkAclEntry|"
+        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?) but:UserWarning"),
 ]
 
 REGION = "us-gov-west-1"
@@ -30,10 +32,14 @@ REGION = "us-gov-west-1"
 MOTO_UNSUPPORTED = {
     "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
     "AWS::EC2::PlacementGroup": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
-    "AWS::EC2::NetworkAcl": "moto 5.2 CloudFormation has no handler (logs 'No Moto CloudFormation support')",
-    "AWS::EC2::NetworkAclEntry": "moto 5.2 CloudFormation has no handler (logs 'No Moto CloudFormation support')",
+    "AWS::EC2::NetworkAcl": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
+    "AWS::EC2::NetworkAclEntry": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
     "AWS::EC2::SubnetNetworkAclAssociation": "moto 5.2 CloudFormation has no handler "
-                                             "(logs 'No Moto CloudFormation support')",
+                                             "(warns 'not supported')",
+    "AWS::Route53Resolver::ResolverQueryLoggingConfig": "moto 5.2 CloudFormation has no handler "
+                                                        "(warns 'not supported')",
+    "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation": "moto 5.2 CloudFormation has no handler "
+                                                                   "(warns 'not supported')",
 }
 
 

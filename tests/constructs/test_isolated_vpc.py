@@ -206,6 +206,30 @@ def test_flow_log(gpu):
         "DeletionPolicy": "Retain"})
 
 
+def test_resolver_query_logging(gpu, minimal):
+    _, t = gpu
+    t.has_resource("AWS::Logs::LogGroup", {
+        "Properties": Match.object_like({"LogGroupName": "/govcdk/tv/resolver-query-logs", "RetentionInDays": 365,
+                                         "KmsKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}}),
+        "DeletionPolicy": "Retain"})
+    (group_id,) = [k for k, r in t.find_resources("AWS::Logs::LogGroup").items()
+                   if r["Properties"]["LogGroupName"].endswith("resolver-query-logs")]
+    t.has_resource_properties("AWS::Route53Resolver::ResolverQueryLoggingConfig", {
+        "Name": "govcdk-tv-vpc-dns", "DestinationArn": {"Fn::GetAtt": [group_id, "Arn"]}})
+    t.has_resource_properties("AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation", {
+        "ResolverQueryLogConfigId": {"Fn::GetAtt": [Match.any_value(), "Id"]}, "ResourceId": {"Ref": Match.any_value()}})
+    minimal[1].resource_count_is("AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation", 1)
+
+
+def test_resolver_query_logging_off():
+    stack = _stack("us-gov-west-1")
+    IsolatedVpc(stack, "Net", cidr="10.8.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv", resolver_query_logging=False)
+    t = Template.from_stack(stack)
+    t.resource_count_is("AWS::Route53Resolver::ResolverQueryLoggingConfig", 0)
+    t.resource_count_is("AWS::Logs::LogGroup", 1)
+
+
 def test_no_arn_aws_literal(gpu):
     assert "arn:aws:" not in str(gpu[1].to_json())
 

@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_route53resolver as route53resolver
 import jsii
 from constructs import Construct, IConstruct
 
@@ -88,6 +89,10 @@ class IsolatedVpc(Construct):
         ``False``. Use FIPS endpoint services where one exists (:data:`.endpoints.FIPS_SERVICES`).
     :param allow_commercial: ``bool``, default ``False``. Allow a stack region outside the
         GovCloud (US) Regions (leaves a warning annotation).
+    :param resolver_query_logging: ``bool``, default ``True``. Log the VPC's DNS queries
+        (Route 53 Resolver query logging, AU-12, SI-4) to :attr:`query_log_group`,
+        ``/govcdk/<agency_code>/resolver-query-logs``, encrypted with ``flow_log_key`` and kept
+        ``flow_log_retention_days``, retained on stack deletion.
     :raises ValueError: malformed or too small CIDR, AZ count outside 2..3, AZs not in the
         stack's region, retention below 365 or not a CloudWatch Logs value, a region outside
         GovCloud without ``allow_commercial=True``, unknown impact level, endpoint profile or
@@ -109,6 +114,7 @@ class IsolatedVpc(Construct):
         impact_level: str = "high",
         fips: Optional[bool] = None,
         allow_commercial: bool = False,
+        resolver_query_logging: bool = True,
     ) -> None:
         super().__init__(scope, id)
         try:
@@ -245,6 +251,26 @@ class IsolatedVpc(Construct):
             traffic_type=ec2.FlowLogTrafficType.ALL,
             log_format=[ec2.LogFormat.custom(f"${{{f}}}") for f in FLOW_LOG_FIELDS],
         )
+
+        self.query_log_group: Optional[logs.LogGroup] = None
+        self.query_logging: Optional[route53resolver.CfnResolverQueryLoggingConfig] = None
+        if resolver_query_logging:
+            self.query_log_group = logs.LogGroup(
+                self, "QueryLogGroup",
+                log_group_name=f"/govcdk/{agency_code}/resolver-query-logs",
+                encryption_key=flow_log_key,
+                retention=logs.RetentionDays.INFINITE,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            cfn_qgroup = self.query_log_group.node.default_child
+            assert isinstance(cfn_qgroup, logs.CfnLogGroup)
+            cfn_qgroup.retention_in_days = flow_log_retention_days
+            self.query_logging = route53resolver.CfnResolverQueryLoggingConfig(
+                self, "QueryLogging", name=f"govcdk-{agency_code}-vpc-dns",
+                destination_arn=self.query_log_group.log_group_arn)
+            route53resolver.CfnResolverQueryLoggingConfigAssociation(
+                self, "QueryLoggingAssociation",
+                resolver_query_log_config_id=self.query_logging.attr_id, resource_id=self.vpc.vpc_id)
 
     @property
     def isolated_subnets(self) -> list[ec2.ISubnet]:
