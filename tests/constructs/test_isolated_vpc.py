@@ -281,3 +281,68 @@ def test_unresolved_region_refused():
                                          r"is not a GovCloud \(US\) Region"):
         IsolatedVpc(stack, "V", cidr="10.2.0.0/16", availability_zones=["a", "b"],
                     flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv")
+
+
+# --- adopt mode ------------------------------------------------------------------------------
+
+ADOPT_ENDPOINTS = {n: f"vpce-{i:017x}" for i, n in enumerate(["s3", "dynamodb", *resolve_endpoints("minimal")])}
+ADOPT = dict(existing_vpc_id="vpc-0123456789abcdef0", existing_subnet_ids=["subnet-0000000a", "subnet-0000000b"],
+             existing_endpoint_ids=ADOPT_ENDPOINTS, existing_endpoint_security_group_id="sg-0123456789abcdef0")
+
+
+@pytest.fixture(scope="module")
+def adopted():
+    stack = _stack("us-gov-west-1")
+    net = IsolatedVpc(stack, "Net", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=_keyring(stack).key_for("logs"), agency_code="tv", **ADOPT)
+    return net, Template.from_stack(stack)
+
+
+def test_adopt_mode_creates_nothing_network_level(adopted):
+    net, t = adopted
+    assert net.adopted and net.network_acl is None
+    for rtype in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::SubnetRouteTableAssociation",
+                  "AWS::EC2::Route", "AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress",
+                  "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry", "Custom::VpcRestrictDefaultSG",
+                  "AWS::Lambda::Function"):
+        t.resource_count_is(rtype, 0)
+    assert net.vpc.vpc_id == "vpc-0123456789abcdef0"
+    assert [s.subnet_id for s in net.isolated_subnets] == ["subnet-0000000a", "subnet-0000000b"]
+    assert net.interface_endpoints["kms-fips"].vpc_endpoint_id == ADOPT_ENDPOINTS["kms-fips"]
+    assert net.endpoint_security_group.security_group_id == "sg-0123456789abcdef0"
+
+
+def test_adopt_mode_still_logs_flows_and_queries(adopted):
+    _, t = adopted
+    t.has_resource_properties("AWS::EC2::FlowLog", {"ResourceId": "vpc-0123456789abcdef0", "ResourceType": "VPC",
+                                                    "TrafficType": "ALL"})
+    t.has_resource_properties("AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
+                              {"ResourceId": "vpc-0123456789abcdef0"})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({**ADOPT, "cidr": "10.0.0.0/16"}, r"^cidr is a create-mode property; with existing_vpc_id \(adopt mode\) allowed are "
+                                       r"existing_subnet_ids, existing_endpoint_ids, existing_endpoint_security_group_id$"),
+    ({"cidr": "10.0.0.0/16", "existing_subnet_ids": ["subnet-0000000a"]},
+     r"^existing_subnet_ids: adopt-mode properties need existing_vpc_id; to create a VPC give cidr only$"),
+    ({}, r"^cidr is required to create a VPC \(e.g. 10.40.0.0/16\), or give existing_vpc_id to adopt one$"),
+    ({**ADOPT, "existing_vpc_id": "vpc-123"}, r"^existing_vpc_id: 'vpc-123' is not an id; allowed: vpc- and 8 or 17 hex digits$"),
+    ({**ADOPT, "existing_subnet_ids": ["subnet-0000000a"]},
+     r"^existing_subnet_ids: got 1; allowed one isolated subnet per availability zone, in the same order \(2\)$"),
+    ({**ADOPT, "existing_subnet_ids": ["subnet-0000000a", "sg-0000000b"]},
+     r"^existing_subnet_ids: 'sg-0000000b' is not an id; allowed: subnet- and 8 or 17 hex digits$"),
+    ({**ADOPT, "existing_endpoint_ids": {k: v for k, v in ADOPT_ENDPOINTS.items() if k != "kms-fips"} | {"eks": "vpce-0000000e"}},
+     r"^existing_endpoint_ids: missing \['kms-fips'\], unexpected \['eks'\]; allowed and required exactly: "
+     r"s3, dynamodb, ssm, ssmmessages, ec2messages, sts, kms-fips, logs$"),
+    ({**ADOPT, "existing_endpoint_ids": ADOPT_ENDPOINTS | {"s3": "vpce-xyz"}},
+     r"^existing_endpoint_ids: 'vpce-xyz' is not an id; allowed: vpce- and 8 or 17 hex digits$"),
+    ({**ADOPT, "existing_endpoint_security_group_id": None},
+     r"^existing_endpoint_security_group_id is required in adopt mode \(sg-\.\.\.\)$"),
+    ({**ADOPT, "existing_endpoint_security_group_id": "sg-1"},
+     r"^existing_endpoint_security_group_id: 'sg-1' is not an id; allowed: sg- and 8 or 17 hex digits$"),
+])
+def test_adopt_mode_errors(err_stack, kwargs, message):
+    stack, keys = err_stack
+    with pytest.raises(ValueError, match=message):
+        IsolatedVpc(stack, f"A{abs(hash(str(kwargs)))}", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                    flow_log_key=keys.key_for("logs"), agency_code="tv", **kwargs)

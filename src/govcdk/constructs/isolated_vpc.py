@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from typing import Optional, Sequence
+import re
+from typing import Mapping, Optional, Sequence
 
 from aws_cdk import Annotations, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
@@ -93,10 +94,24 @@ class IsolatedVpc(Construct):
         (Route 53 Resolver query logging, AU-12, SI-4) to :attr:`query_log_group`,
         ``/govcdk/<agency_code>/resolver-query-logs``, encrypted with ``flow_log_key`` and kept
         ``flow_log_retention_days``, retained on stack deletion.
+    :param existing_vpc_id: ``str | None``, default ``None`` (create mode). Adopt mode: the id
+        of an existing VPC (``vpc-`` and 8 or 17 hex digits) to use instead of creating one,
+        for landing zones that deny workload roles creating VPCs, subnets, routes and
+        endpoints. Nothing network-level is created (no subnets, routes, NACL, endpoints or
+        security groups, default security group untouched); flow log and query logging are
+        still created. ``cidr`` must then be left out.
+    :param existing_subnet_ids: ``Sequence[str]``, adopt mode only, required there: one
+        isolated subnet id per entry of ``availability_zones``, in the same order.
+    :param existing_endpoint_ids: ``Mapping[str, str]``, adopt mode only, required there:
+        endpoint id for ``s3``, ``dynamodb`` and exactly each interface service of the profile
+        (after ``extra_endpoints`` and FIPS substitution, e.g. ``kms-fips``).
+    :param existing_endpoint_security_group_id: ``str``, adopt mode only, required there: the
+        security group of the interface endpoints (not modified).
     :raises ValueError: malformed or too small CIDR, AZ count outside 2..3, AZs not in the
         stack's region, retention below 365 or not a CloudWatch Logs value, a region outside
         GovCloud without ``allow_commercial=True``, unknown impact level, endpoint profile or
-        service.
+        service, create-mode and adopt-mode properties mixed, adopt-mode ids malformed or
+        incomplete.
     """
 
     def __init__(
@@ -104,7 +119,7 @@ class IsolatedVpc(Construct):
         scope: Construct,
         id: str,
         *,
-        cidr: str,
+        cidr: Optional[str] = None,
         availability_zones: Sequence[str],
         flow_log_key: kms.IKey,
         agency_code: str,
@@ -115,17 +130,35 @@ class IsolatedVpc(Construct):
         fips: Optional[bool] = None,
         allow_commercial: bool = False,
         resolver_query_logging: bool = True,
+        existing_vpc_id: Optional[str] = None,
+        existing_subnet_ids: Sequence[str] = (),
+        existing_endpoint_ids: Optional[Mapping[str, str]] = None,
+        existing_endpoint_security_group_id: Optional[str] = None,
     ) -> None:
         super().__init__(scope, id)
-        try:
-            net = ipaddress.IPv4Network(cidr, strict=True)
-        except ValueError as exc:
-            raise ValueError(f"cidr {cidr!r} is not an IPv4 network ({exc}); allowed: e.g. 10.40.0.0/16") from None
-        if not 16 <= net.prefixlen <= 24:
-            raise ValueError(f"cidr {cidr!r}: prefix length must be /16 to /24")
+        adopt = existing_vpc_id is not None
+        adopt_props = {"existing_subnet_ids": bool(existing_subnet_ids), "existing_endpoint_ids": bool(existing_endpoint_ids),
+                       "existing_endpoint_security_group_id": existing_endpoint_security_group_id is not None}
+        if adopt and cidr is not None:
+            raise ValueError("cidr is a create-mode property; with existing_vpc_id (adopt mode) allowed are "
+                             "existing_subnet_ids, existing_endpoint_ids, existing_endpoint_security_group_id")
+        if not adopt and any(adopt_props.values()):
+            given = ", ".join(k for k, v in adopt_props.items() if v)
+            raise ValueError(f"{given}: adopt-mode properties need existing_vpc_id; to create a VPC give cidr only")
         azs = list(availability_zones)
         if not 2 <= len(azs) <= 3:
             raise ValueError(f"availability_zones: got {len(azs)}; allowed 2 or 3 availability zones")
+        net = None
+        if not adopt:
+            if cidr is None:
+                raise ValueError("cidr is required to create a VPC (e.g. 10.40.0.0/16), "
+                                 "or give existing_vpc_id to adopt one")
+            try:
+                net = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"cidr {cidr!r} is not an IPv4 network ({exc}); allowed: e.g. 10.40.0.0/16") from None
+            if not 16 <= net.prefixlen <= 24:
+                raise ValueError(f"cidr {cidr!r}: prefix length must be /16 to /24")
         region = Stack.of(self).region
         if govcloud.is_govcloud(region):
             allowed = govcloud.region(region).availability_zones
@@ -150,8 +183,55 @@ class IsolatedVpc(Construct):
             raise ValueError(f"impact_level {impact_level!r}: allowed low, moderate, high")
         use_fips = (level == "high") if fips is None else bool(fips)
         services = resolve_endpoints(endpoint_profile, extra_endpoints, fips=use_fips)
-        cidr_mask = net.prefixlen + math.ceil(math.log2(len(azs)))
+        self.adopted = adopt
+        """True when the construct adopted an existing VPC (nothing network-level created)."""
+        self.network_acl: Optional[ec2.NetworkAcl] = None
+        """The VPC-only network ACL (create mode); ``None`` in adopt mode."""
+        self.interface_endpoints: dict[str, ec2.IInterfaceVpcEndpoint] = {}
+        """Service suffix (e.g. ``kms-fips``, ``ecr.dkr``) -> interface endpoint."""
+        if adopt:
+            self._adopt(existing_vpc_id, azs, list(existing_subnet_ids), dict(existing_endpoint_ids or {}),
+                        existing_endpoint_security_group_id, services)
+        else:
+            assert net is not None and cidr is not None
+            self._create(cidr, net, azs, services, region)
+        self._logging(flow_log_key, agency_code, flow_log_retention_days, resolver_query_logging)
 
+    def _adopt(self, vpc_id: str, azs: list[str], subnet_ids: list[str], endpoint_ids: dict[str, str],
+               sg_id: Optional[str], services: list[str]) -> None:
+        _check_id("existing_vpc_id", vpc_id, "vpc")
+        if len(subnet_ids) != len(azs):
+            raise ValueError(f"existing_subnet_ids: got {len(subnet_ids)}; allowed one isolated subnet per "
+                             f"availability zone, in the same order ({len(azs)})")
+        for sid in subnet_ids:
+            _check_id("existing_subnet_ids", sid, "subnet")
+        required = ["s3", "dynamodb", *services]
+        missing = [n for n in required if n not in endpoint_ids]
+        extra = [n for n in endpoint_ids if n not in required]
+        if missing or extra:
+            raise ValueError(f"existing_endpoint_ids: missing {missing}, unexpected {extra}; allowed and required "
+                             f"exactly: {', '.join(required)}")
+        for eid in endpoint_ids.values():
+            _check_id("existing_endpoint_ids", eid, "vpce")
+        if sg_id is None:
+            raise ValueError("existing_endpoint_security_group_id is required in adopt mode (sg-...)")
+        _check_id("existing_endpoint_security_group_id", sg_id, "sg")
+        self.vpc = ec2.Vpc.from_vpc_attributes(self, "Vpc", vpc_id=vpc_id, availability_zones=azs,
+                                               isolated_subnet_ids=subnet_ids)
+        self.endpoint_security_group = ec2.SecurityGroup.from_security_group_id(
+            self, "EndpointSecurityGroup", sg_id, mutable=False, allow_all_outbound=False)
+        self.s3_endpoint = ec2.GatewayVpcEndpoint.from_gateway_vpc_endpoint_id(self, "S3", endpoint_ids["s3"])
+        self.dynamodb_endpoint = ec2.GatewayVpcEndpoint.from_gateway_vpc_endpoint_id(
+            self, "DynamoDB", endpoint_ids["dynamodb"])
+        self.interface_endpoints = {
+            name: ec2.InterfaceVpcEndpoint.from_interface_vpc_endpoint_attributes(
+                self, _construct_id(name), vpc_endpoint_id=endpoint_ids[name], port=443,
+                security_groups=[self.endpoint_security_group])
+            for name in services}
+
+    def _create(self, cidr: str, net: ipaddress.IPv4Network, azs: list[str], services: list[str],
+                region: str) -> None:
+        cidr_mask = net.prefixlen + math.ceil(math.log2(len(azs)))
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -215,8 +295,7 @@ class IsolatedVpc(Construct):
         )
         self.endpoint_security_group.add_ingress_rule(
             ec2.Peer.ipv4(self.vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
-        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
-        """Service suffix (e.g. ``kms-fips``, ``ecr.dkr``) -> interface endpoint."""
+        self.interface_endpoints = {}
         for name in services:
             ep = self.vpc.add_interface_endpoint(
                 _construct_id(name),
@@ -231,6 +310,8 @@ class IsolatedVpc(Construct):
                 conditions=account_only))
             self.interface_endpoints[name] = ep
 
+    def _logging(self, flow_log_key: kms.IKey, agency_code: str, flow_log_retention_days: int,
+                 resolver_query_logging: bool) -> None:
         self.flow_log_group = logs.LogGroup(
             self, "FlowLogGroup",
             log_group_name=f"/govcdk/{agency_code}/vpc-flow-logs",
@@ -292,6 +373,15 @@ class _CopyTags:
             tags = [t for t in tags if t["Key"] != "Name"]
             if tags:
                 node.add_property_override("Tags", tags)
+
+
+_ID_RE = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def _check_id(prop: str, value: str, prefix: str) -> None:
+    m = _ID_RE.match(value) if isinstance(value, str) else None
+    if m is None or m.group("prefix") != prefix:
+        raise ValueError(f"{prop}: {value!r} is not an id; allowed: {prefix}- and 8 or 17 hex digits")
 
 
 def _construct_id(service: str) -> str:
