@@ -346,3 +346,27 @@ def test_adopt_mode_errors(err_stack, kwargs, message):
     with pytest.raises(ValueError, match=message):
         IsolatedVpc(stack, f"A{abs(hash(str(kwargs)))}", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
                     flow_log_key=keys.key_for("logs"), agency_code="tv", **kwargs)
+
+
+def test_flow_log_also_to_a_log_archive_bucket():
+    from aws_cdk import RemovalPolicy
+    from aws_cdk import aws_s3 as s3
+
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    archive = s3.Bucket(stack, "Archive", encryption=s3.BucketEncryption.KMS,
+                        encryption_key=keys.key_for("s3-data"), enforce_ssl=True, versioned=True,
+                        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                        removal_policy=RemovalPolicy.RETAIN)
+    net = IsolatedVpc(stack, "Net", cidr="10.10.0.0/16",
+                      availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=keys.key_for("logs"), agency_code="tv", flow_log_bucket=archive)
+    t = Template.from_stack(stack)
+    assert net.archive_flow_log is not None
+    t.resource_count_is("AWS::EC2::FlowLog", 2)
+    t.has_resource_properties("AWS::EC2::FlowLog", {
+        "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "s3",
+        "LogDestination": {"Fn::Join": ["", [{"Fn::GetAtt": [Match.string_like_regexp("Archive"), "Arn"]},
+                                             "/vpc-flow-logs/"]]},
+        "LogFormat": Match.string_like_regexp(r"\$\{traffic-path\}$")})
+    t.has_resource_properties("AWS::EC2::FlowLog", {"LogDestinationType": "cloud-watch-logs", "TrafficType": "ALL"})

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_route53resolver as route53resolver
 import jsii
 from constructs import Construct, IConstruct
@@ -94,6 +95,11 @@ class IsolatedVpc(Construct):
         (Route 53 Resolver query logging, AU-12, SI-4) to :attr:`query_log_group`,
         ``/govcdk/<agency_code>/resolver-query-logs``, encrypted with ``flow_log_key`` and kept
         ``flow_log_retention_days``, retained on stack deletion.
+    :param flow_log_bucket: ``s3.IBucket | None``, default ``None``. Also deliver the flow log
+        (all traffic, the same fields) to this log-archive bucket under ``vpc-flow-logs/``,
+        for the 30-month archive of OMB M-21-31 (AU-11). The bucket's own policy and Object
+        Lock retention are the log archive's concern (``AuditLogging``, issue 6); a bucket
+        of the same stack gets CDK's delivery policy for ``delivery.logs.amazonaws.com``.
     :param existing_vpc_id: ``str | None``, default ``None`` (create mode). Adopt mode: the id
         of an existing VPC (``vpc-`` and 8 or 17 hex digits) to use instead of creating one,
         for landing zones that deny workload roles creating VPCs, subnets, routes and
@@ -130,6 +136,7 @@ class IsolatedVpc(Construct):
         fips: Optional[bool] = None,
         allow_commercial: bool = False,
         resolver_query_logging: bool = True,
+        flow_log_bucket: Optional[s3.IBucket] = None,
         existing_vpc_id: Optional[str] = None,
         existing_subnet_ids: Sequence[str] = (),
         existing_endpoint_ids: Optional[Mapping[str, str]] = None,
@@ -196,6 +203,16 @@ class IsolatedVpc(Construct):
             assert net is not None and cidr is not None
             self._create(cidr, net, azs, services, region)
         self._logging(flow_log_key, agency_code, flow_log_retention_days, resolver_query_logging)
+        self.archive_flow_log: Optional[ec2.FlowLog] = None
+        """The second flow log, to ``flow_log_bucket`` (``None`` without one)."""
+        if flow_log_bucket is not None:
+            self.archive_flow_log = ec2.FlowLog(
+                self, "ArchiveFlowLog",
+                resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
+                destination=ec2.FlowLogDestination.to_s3(flow_log_bucket, "vpc-flow-logs/"),
+                traffic_type=ec2.FlowLogTrafficType.ALL,
+                log_format=[ec2.LogFormat.custom(f"${{{f}}}") for f in FLOW_LOG_FIELDS],
+            )
 
     def _adopt(self, vpc_id: str, azs: list[str], subnet_ids: list[str], endpoint_ids: dict[str, str],
                sg_id: Optional[str], services: list[str]) -> None:
