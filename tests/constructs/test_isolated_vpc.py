@@ -370,3 +370,30 @@ def test_flow_log_also_to_a_log_archive_bucket():
                                              "/vpc-flow-logs/"]]},
         "LogFormat": Match.string_like_regexp(r"\$\{traffic-path\}$")})
     t.has_resource_properties("AWS::EC2::FlowLog", {"LogDestinationType": "cloud-watch-logs", "TrafficType": "ALL"})
+
+
+@pytest.mark.parametrize("region", ["us-gov-west-1", "us-gov-east-1"])
+def test_alone_at_high_passes_govcdk_rules_and_cfn_lint(region, tmp_path):
+    import json
+
+    from govcdk import govcloud
+    from govcdk.policies import check
+    from govcdk.policies.loader import load_template
+    from govcdk.scanners import cfnlint
+
+    from govcdk.stacks.agency import APP_CONTEXT
+
+    stack = Stack(App(context=APP_CONTEXT), "T", env=Environment(account=ACCOUNT, region=region))
+    keys = _keyring(stack)
+    IsolatedVpc(stack, "Net", cidr="10.20.0.0/16", availability_zones=list(govcloud.region(region).availability_zones),
+                flow_log_key=keys.key_for("logs"), agency_code="tv", impact_level="high",
+                endpoint_profile="gpu-training")
+    path = tmp_path / "vpc.template.json"
+    path.write_text(json.dumps(Template.from_stack(stack).to_json()))
+    report = check([path], region=region)
+    assert [(f.rule_id, f.logical_id, f.message) for f in report.findings if f.status.failing] == []
+    assert {f.rule_id for f in report.findings} >= {"GOV-EC2-001", "GOV-EC2-002", "GOV-EC2-003", "GOV-LOGS-001",
+                                                     "GOV-LOGS-002", "GOV-GOVCLOUD-001"}
+    t = load_template(path, region=region)
+    lint = cfnlint.scan([(t.stack, t.path, t.template)], regions=govcloud.REGIONS)
+    assert [(f.rule_id, f.logical_id, f.message) for f in lint.findings] == []

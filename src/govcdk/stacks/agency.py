@@ -25,6 +25,21 @@ FEATURE_FLAGS: dict = _load_flags()
 (``scripts/gen_cdk_flags.py`` writes both)."""
 
 
+APP_CONTEXT: dict = {
+    **FEATURE_FLAGS,
+    # The CDK CLI passes these to `cdk synth`; set them here so `govcdk synth` and
+    # `npx cdk synth` write the same templates. Path metadata (aws:cdk:path) lets every
+    # finding name its construct; without the stack-trace switches, creation stacks holding
+    # jsii temp paths land in cdk.out and it is not byte-identical between runs.
+    "aws:cdk:disable-stack-trace": True,
+    "aws:cdk:disable-creation-stack-traces": True,
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+}
+"""The context of every agency app: :data:`FEATURE_FLAGS` plus what the CDK CLI sets. Use it
+for an ``App`` of your own to synthesize exactly as ``govcdk synth`` does."""
+
+
 def stack_names(config: AgencyConfig) -> list[str]:
     """Stack names in deployment order: keys, network, compute."""
     code = config.agency.code
@@ -40,14 +55,7 @@ def build_app(config: AgencyConfig, outdir: str | Path | None = None) -> App:
     """
     app = App(
         outdir=str(outdir) if outdir is not None else None,
-        # Without these, construct creation stacks (holding jsii temp paths that change every
-        # run) land in the metadata files and cdk.out is not byte-identical between runs.
-        # The CDK CLI passes these to `cdk synth`; set them here so `govcdk synth` and
-        # `npx cdk synth` write the same templates. Path metadata (aws:cdk:path) lets every
-        # finding name its construct.
-        context={**FEATURE_FLAGS, "aws:cdk:disable-stack-trace": True,
-                 "aws:cdk:disable-creation-stack-traces": True,
-                 "aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True},
+        context=dict(APP_CONTEXT),
         analytics_reporting=False,
         # govcdk runs cfn-lint itself for both GovCloud regions and reports its findings with
         # its own; CDK's built-in "CloudFormation Validate" plugin would duplicate that, print
