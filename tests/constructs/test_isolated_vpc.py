@@ -397,3 +397,27 @@ def test_alone_at_high_passes_govcdk_rules_and_cfn_lint(region, tmp_path):
     t = load_template(path, region=region)
     lint = cfnlint.scan([(t.stack, t.path, t.template)], regions=govcloud.REGIONS)
     assert [(f.rule_id, f.logical_id, f.message) for f in lint.findings] == []
+
+
+def test_ipv6_only_when_asked_and_still_isolated(gpu):
+    _, t = gpu
+    t.resource_count_is("AWS::EC2::VPCCidrBlock", 0)
+    for subnet in t.find_resources("AWS::EC2::Subnet").values():
+        assert "Ipv6CidrBlock" not in subnet["Properties"]
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    IsolatedVpc(stack, "Net", cidr="10.30.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=keys.key_for("logs"), agency_code="tv", ipv6=True)
+    dual = Template.from_stack(stack)
+    dual.resource_count_is("AWS::EC2::VPCCidrBlock", 1)
+    dual.resource_count_is("AWS::EC2::EgressOnlyInternetGateway", 0)
+    dual.resource_count_is("AWS::EC2::InternetGateway", 0)
+    for subnet in dual.find_resources("AWS::EC2::Subnet").values():
+        assert subnet["Properties"]["AssignIpv6AddressOnCreation"] is False
+        assert "Ipv6CidrBlock" in subnet["Properties"]
+    for route in dual.find_resources("AWS::EC2::Route").values():
+        raise AssertionError(f"unexpected route {route}")
+    with pytest.raises(ValueError, match=r"ipv6 is a create-mode property"):
+        IsolatedVpc(stack, "Adopt", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                    flow_log_key=keys.key_for("logs"), agency_code="tv", ipv6=True,
+                    existing_vpc_id="vpc-0123456789abcdef0")

@@ -100,6 +100,9 @@ class IsolatedVpc(Construct):
         for the 30-month archive of OMB M-21-31 (AU-11). The bucket's own policy and Object
         Lock retention are the log archive's concern (``AuditLogging``, issue 6); a bucket
         of the same stack gets CDK's delivery policy for ``delivery.logs.amazonaws.com``.
+    :param ipv6: ``bool``, default ``False``. Create mode only: add an Amazon-provided IPv6
+        block and give each isolated subnet a /64 (dual stack). Still no egress-only internet
+        gateway and no route to one, and no address is assigned on launch.
     :param existing_vpc_id: ``str | None``, default ``None`` (create mode). Adopt mode: the id
         of an existing VPC (``vpc-`` and 8 or 17 hex digits) to use instead of creating one,
         for landing zones that deny workload roles creating VPCs, subnets, routes and
@@ -137,6 +140,7 @@ class IsolatedVpc(Construct):
         allow_commercial: bool = False,
         resolver_query_logging: bool = True,
         flow_log_bucket: Optional[s3.IBucket] = None,
+        ipv6: bool = False,
         existing_vpc_id: Optional[str] = None,
         existing_subnet_ids: Sequence[str] = (),
         existing_endpoint_ids: Optional[Mapping[str, str]] = None,
@@ -146,6 +150,8 @@ class IsolatedVpc(Construct):
         adopt = existing_vpc_id is not None
         adopt_props = {"existing_subnet_ids": bool(existing_subnet_ids), "existing_endpoint_ids": bool(existing_endpoint_ids),
                        "existing_endpoint_security_group_id": existing_endpoint_security_group_id is not None}
+        if adopt and ipv6:
+            raise ValueError("ipv6 is a create-mode property; an adopted VPC keeps its own addressing")
         if adopt and cidr is not None:
             raise ValueError("cidr is a create-mode property; with existing_vpc_id (adopt mode) allowed are "
                              "existing_subnet_ids, existing_endpoint_ids, existing_endpoint_security_group_id")
@@ -201,7 +207,7 @@ class IsolatedVpc(Construct):
                         existing_endpoint_security_group_id, services)
         else:
             assert net is not None and cidr is not None
-            self._create(cidr, net, azs, services, region)
+            self._create(cidr, net, azs, services, region, ipv6)
         self._logging(flow_log_key, agency_code, flow_log_retention_days, resolver_query_logging)
         self.archive_flow_log: Optional[ec2.FlowLog] = None
         """The second flow log, to ``flow_log_bucket`` (``None`` without one)."""
@@ -247,7 +253,7 @@ class IsolatedVpc(Construct):
             for name in services}
 
     def _create(self, cidr: str, net: ipaddress.IPv4Network, azs: list[str], services: list[str],
-                region: str) -> None:
+                region: str, ipv6: bool) -> None:
         cidr_mask = net.prefixlen + math.ceil(math.log2(len(azs)))
         self.vpc = ec2.Vpc(
             self,
@@ -260,11 +266,19 @@ class IsolatedVpc(Construct):
             # The default security group keeps no rules (SC-7): CDK's Lambda-backed custom
             # resource Custom::VpcRestrictDefaultSG revokes them at deploy time.
             restrict_default_security_group=True,
+            ip_protocol=ec2.IpProtocol.DUAL_STACK if ipv6 else ec2.IpProtocol.IPV4_ONLY,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
-                                        cidr_mask=cidr_mask),
+                                        cidr_mask=cidr_mask,
+                                        ipv6_assign_address_on_creation=False if ipv6 else None),
             ],
         )
+
+        if ipv6:
+            # Without the @aws-cdk/aws-ec2:requirePrivateSubnetsForEgressOnlyInternetGateway
+            # flag CDK adds an egress-only internet gateway to every dual-stack VPC; an
+            # isolated VPC never has one, whatever the app's flags.
+            self.vpc.node.try_remove_child("EIGW6")
 
         provider = Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
         handler = provider.node.try_find_child("Handler") if provider is not None else None
