@@ -50,6 +50,12 @@ MIN_LOG_RETENTION_DAYS = 365
 """AU-11 floor: FedRAMP defers to OMB M-21-31, 12 months of active storage."""
 
 
+AGENCY_CODE_RE = re.compile(r"[a-z][a-z0-9]{0,11}")
+"""What the constructs accept as an agency code (``fullmatch``): 1..12 characters a-z and 0-9,
+starting with a letter. It names log groups and KMS aliases, metadata that leaves the GovCloud
+boundary. Agency files ask for 2..12."""
+
+
 class AgencyConfigError(Exception):
     """An agency file that cannot be used. ``str()`` is the whole message for the user."""
 

@@ -122,3 +122,16 @@ def resource_types(region_name: str) -> frozenset[str]:
     data = _cfnlint_data("schemas", "providers", f"{region_name}.json")
     assert isinstance(data, dict)
     return frozenset(data)
+
+
+def check_stack_region(region: str, *, allow_commercial: bool = False) -> None:
+    """Raise ``ValueError`` unless ``region`` (a stack's region) is a GovCloud (US) region, or
+    ``allow_commercial`` is set and the region is known. An unresolved CDK token (a stack
+    without ``env``) is named as such."""
+    if is_govcloud(region):
+        return
+    unresolved = "${Token[" in region
+    shown = "an unresolved region (set env=Environment(region=...))" if unresolved else repr(region)
+    if unresolved or not allow_commercial:
+        raise ValueError(f"stack region {shown} is not a GovCloud (US) Region; allowed: "
+                         f"{', '.join(REGIONS)} (or pass allow_commercial=True)")

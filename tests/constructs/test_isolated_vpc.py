@@ -20,7 +20,9 @@ def _stack(region: str) -> Stack:
 
 
 def _keyring(stack: Stack) -> AgencyKeyring:
-    return AgencyKeyring(stack, "Keys", agency_code="tv", purposes=["logs", "s3-data"])
+    # The keyring refuses a region outside GovCloud too; the IsolatedVpc region tests need one.
+    return AgencyKeyring(stack, "Keys", agency_code="tv", purposes=["logs", "s3-data"],
+                         allow_commercial=not stack.region.startswith("us-gov-"))
 
 
 @pytest.fixture(scope="module")
@@ -421,3 +423,29 @@ def test_ipv6_only_when_asked_and_still_isolated(gpu):
         IsolatedVpc(stack, "Adopt", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
                     flow_log_key=keys.key_for("logs"), agency_code="tv", ipv6=True,
                     existing_vpc_id="vpc-0123456789abcdef0")
+
+
+def test_more_bad_input():
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    args = dict(cidr="10.2.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=keys.key_for("logs"), agency_code="tv")
+    cases = [
+        (dict(cidr="8.8.0.0/16"), r"cidr '8.8.0.0/16': must lie in a private \(RFC 1918\) range"),
+        (dict(cidr="127.0.0.0/16"), r"must lie in a private \(RFC 1918\) range"),
+        (dict(availability_zones=["us-gov-west-1a", "us-gov-west-1a"]), r"each availability zone once"),
+        (dict(agency_code=None), r"agency_code None: allowed are 1..12 characters"),
+        (dict(agency_code="a b"), r"agency_code 'a b': allowed are 1..12 characters"),
+        (dict(fips="no"), r"fips='no': allowed True, False or None"),
+    ]
+    for i, (kwargs, message) in enumerate(cases):
+        with pytest.raises(ValueError, match=message):
+            IsolatedVpc(stack, f"B{i}", **{**args, **kwargs})
+
+
+def test_fips_off_at_high_leaves_a_warning():
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    IsolatedVpc(stack, "N", cidr="10.2.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                flow_log_key=keys.key_for("logs"), agency_code="tv", fips=False)
+    Annotations.from_stack(stack).has_warning("/T/N", Match.string_like_regexp("fips=False at impact level high"))

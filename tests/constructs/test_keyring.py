@@ -182,3 +182,40 @@ def test_errors():
         keyring.key_for("gpu")
     with pytest.raises(UnknownKeyPurposeError):
         keyring.grant_decrypt("gpu", iam.AccountRootPrincipal())
+
+
+def test_principals_that_break_separation_of_duties_are_refused():
+    stack, _ = _stack("us-gov-west-1")
+    role = iam.Role(stack, "R", assumed_by=iam.AccountRootPrincipal())
+    cases = [
+        (dict(administrators=[iam.AnyPrincipal()]), r"administrators: the '\*' principal is not allowed"),
+        (dict(users=[iam.StarPrincipal()]), r"users: the '\*' principal is not allowed"),
+        (dict(administrators=[iam.AccountPrincipal("222222222222")]), r"another account \(222222222222\)"),
+        (dict(administrators=[role], users=[role]), r"may not be both administrator and user"),
+        (dict(administrators=["arn:aws-us-gov:iam::111111111111:role/x"]), r"is not an IAM principal"),
+        (dict(administrators=None), r"administrators: give a list of IAM principals"),
+    ]
+    for i, (kwargs, message) in enumerate(cases):
+        with pytest.raises(ValueError, match=message):
+            AgencyKeyring(stack, f"P{i}", agency_code="airx", purposes=["ebs"], **kwargs)
+
+
+def test_more_bad_input():
+    stack, _ = _stack("us-gov-west-1")
+    with pytest.raises(ValueError, match=r"rotation_period_days=90.5: KMS allows 90..2560 days"):
+        AgencyKeyring(stack, "R1", agency_code="airx", rotation_period_days=90.5)
+    with pytest.raises(ValueError, match=r"purposes='ebs': give a non-empty list"):
+        AgencyKeyring(stack, "R2", agency_code="airx", purposes="ebs")
+    with pytest.raises(ValueError, match=r"purposes=\[\]: give a non-empty list"):
+        AgencyKeyring(stack, "R3", agency_code="airx", purposes=[])
+    with pytest.raises(ValueError, match=r"agency_code 'airx\\n'"):
+        AgencyKeyring(stack, "R4", agency_code="airx\n")
+    with pytest.raises(ValueError, match=r"multi_region=True needs multi_region_justification"):
+        AgencyKeyring(stack, "R5", agency_code="airx", purposes=["ebs"], multi_region=True,
+                      multi_region_justification="\u200b" * 25)
+    with pytest.raises(ValueError, match=r"multi_region_justification is given but multi_region is False"):
+        AgencyKeyring(stack, "R6", agency_code="airx", purposes=["ebs"],
+                      multi_region_justification="backups replicate to us-gov-east-1")
+    commercial = Stack(App(), "C", env=Environment(account="111111111111", region="us-east-1"))
+    with pytest.raises(ValueError, match=r"stack region 'us-east-1' is not a GovCloud \(US\) Region"):
+        AgencyKeyring(commercial, "R7", agency_code="airx")

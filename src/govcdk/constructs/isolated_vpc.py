@@ -7,7 +7,7 @@ import math
 import re
 from typing import Mapping, Optional, Sequence
 
-from aws_cdk import Annotations, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,10 +18,9 @@ import jsii
 from constructs import Construct, IConstruct
 
 from govcdk import govcloud
-from govcdk.config import MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
+from govcdk.config import AGENCY_CODE_RE, MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
 from govcdk.constructs.endpoints import resolve_endpoints
 
-GOVCLOUD_REGIONS: tuple[str, ...] = ("us-gov-west-1", "us-gov-east-1")
 
 AWS_OWNED_BUCKETS: tuple[str, ...] = (
     "amazonlinux-2-repos-{region}/*", "al2023-repos-{region}-*/*",
@@ -158,9 +157,15 @@ class IsolatedVpc(Construct):
         if not adopt and any(adopt_props.values()):
             given = ", ".join(k for k, v in adopt_props.items() if v)
             raise ValueError(f"{given}: adopt-mode properties need existing_vpc_id; to create a VPC give cidr only")
-        azs = list(availability_zones)
+        if not (isinstance(agency_code, str) and AGENCY_CODE_RE.fullmatch(agency_code)):
+            raise ValueError(f"agency_code {agency_code!r}: allowed are 1..12 characters a-z and 0-9, "
+                             "starting with a letter")
+        azs = [availability_zones] if isinstance(availability_zones, str) else list(availability_zones)
         if not 2 <= len(azs) <= 3:
             raise ValueError(f"availability_zones: got {len(azs)}; allowed 2 or 3 availability zones")
+        if len(set(azs)) != len(azs):
+            raise ValueError(f"availability_zones {azs}: each availability zone once (the subnets "
+                             "are spread over them for redundancy)")
         net = None
         if not adopt:
             if cidr is None:
@@ -172,17 +177,17 @@ class IsolatedVpc(Construct):
                 raise ValueError(f"cidr {cidr!r} is not an IPv4 network ({exc}); allowed: e.g. 10.40.0.0/16") from None
             if not 16 <= net.prefixlen <= 24:
                 raise ValueError(f"cidr {cidr!r}: prefix length must be /16 to /24")
+            if not any(net.subnet_of(block) for block in RFC1918):
+                raise ValueError(f"cidr {cidr!r}: must lie in a private (RFC 1918) range: "
+                                 "10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
         region = Stack.of(self).region
         if govcloud.is_govcloud(region):
             allowed = govcloud.region(region).availability_zones
             bad = [a for a in azs if a not in allowed]
             if bad:
                 raise ValueError(f"availability_zones {bad} are not in {region}; allowed: {', '.join(allowed)}")
-        elif not allow_commercial:
-            shown = "an unresolved region (set env=Environment(region=...))" if Token.is_unresolved(region) else repr(region)
-            raise ValueError(f"stack region {shown} is not a GovCloud (US) Region; allowed: "
-                             f"{', '.join(GOVCLOUD_REGIONS)} (or pass allow_commercial=True)")
         else:
+            govcloud.check_stack_region(region, allow_commercial=allow_commercial)
             Annotations.of(self).add_warning_v2(
                 "govcdk:isolated-vpc-commercial",
                 f"IsolatedVpc in {region}, outside the GovCloud (US) Regions (allow_commercial=True)")
@@ -194,7 +199,13 @@ class IsolatedVpc(Construct):
         level = getattr(impact_level, "value", impact_level)
         if level not in ("low", "moderate", "high"):
             raise ValueError(f"impact_level {impact_level!r}: allowed low, moderate, high")
-        use_fips = (level == "high") if fips is None else bool(fips)
+        if fips is not None and not isinstance(fips, bool):
+            raise ValueError(f"fips={fips!r}: allowed True, False or None (None: on at impact level high)")
+        use_fips = (level == "high") if fips is None else fips
+        if level == "high" and fips is False:
+            Annotations.of(self).add_warning_v2(
+                "govcdk:isolated-vpc-no-fips",
+                "fips=False at impact level high: endpoints without FIPS 140-3 validated TLS (SC-13)")
         services = resolve_endpoints(endpoint_profile, extra_endpoints, fips=use_fips)
         self.adopted = adopt
         """True when the construct adopted an existing VPC (nothing network-level created)."""
@@ -406,11 +417,13 @@ class _CopyTags:
                 node.add_property_override("Tags", tags)
 
 
-_ID_RE = re.compile(r"^(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_ID_RE = re.compile(r"(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 def _check_id(prop: str, value: str, prefix: str) -> None:
-    m = _ID_RE.match(value) if isinstance(value, str) else None
+    m = _ID_RE.fullmatch(value) if isinstance(value, str) else None
     if m is None or m.group("prefix") != prefix:
         raise ValueError(f"{prop}: {value!r} is not an id; allowed: {prefix}- and 8 or 17 hex digits")
 

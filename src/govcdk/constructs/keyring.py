@@ -12,6 +12,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from govcdk import govcloud
+from govcdk.config import AGENCY_CODE_RE
+
 DEFAULT_PURPOSES: tuple[str, ...] = (
     "ebs", "fsx", "s3-data", "logs", "cloudtrail", "secrets", "backup", "ssm-sessions",
 )
@@ -46,8 +49,7 @@ to use the KMS key")."""
 
 GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 
-_PURPOSE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-_CODE_RE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_PURPOSE_RE = re.compile(r"[a-z][a-z0-9-]{1,31}")
 MIN_JUSTIFICATION = 20
 
 
@@ -113,8 +115,13 @@ class AgencyKeyring(Construct):
     :param multi_region: make multi-Region keys (default False). Their key material leaves the
         Region, so it needs ``multi_region_justification`` (at least 20 characters), which is
         recorded in each key's ``Metadata.govcdk`` for the assessor.
-    :raises ValueError: for a bad agency code or purpose name, duplicate purposes, a rotation
-        period outside 90..2560, or multi-Region keys without a justification.
+    :param allow_commercial: allow a stack region outside AWS GovCloud (US) (default False).
+    :raises ValueError: for a bad agency code or purpose name, no or duplicate purposes, a
+        rotation period that is not a whole number of days in 90..2560, a region outside
+        GovCloud, multi-Region keys without a justification (at least 20 letters or digits), an
+        administrator or user that is ``*``, another account or an IAM-user-less principal
+        (anything but a role or principal of this account), or the same principal as both
+        administrator and user (it could then manage and use the key).
     """
 
     def __init__(
@@ -130,25 +137,34 @@ class AgencyKeyring(Construct):
         via_services: Mapping[str, str] | None = None,
         multi_region: bool = False,
         multi_region_justification: str | None = None,
+        allow_commercial: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        if not _CODE_RE.match(agency_code):
+        if not (isinstance(agency_code, str) and AGENCY_CODE_RE.fullmatch(agency_code)):
             raise ValueError(f"agency_code {agency_code!r}: allowed are 1..12 characters a-z and "
                              "0-9, starting with a letter")
-        if not 90 <= rotation_period_days <= 2560:
+        if isinstance(rotation_period_days, bool) or not isinstance(rotation_period_days, int) \
+                or not 90 <= rotation_period_days <= 2560:
             raise ValueError(
                 f"rotation_period_days={rotation_period_days}: KMS allows 90..2560 days; "
                 "FedRAMP SC-12 expects 365 or less")
+        if isinstance(purposes, str) or not purposes:
+            raise ValueError(f"purposes={purposes!r}: give a non-empty list of purpose names, "
+                             f"e.g. {list(DEFAULT_PURPOSES[:2])}")
         seen: set[str] = set()
         for p in purposes:
-            if not _PURPOSE_RE.match(p):
+            if not (isinstance(p, str) and _PURPOSE_RE.fullmatch(p)):
                 raise ValueError(
                     f"key purpose {p!r}: allowed are 2..32 characters a-z, 0-9 and '-', "
                     "starting with a letter")
             if p in seen:
                 raise ValueError(f"key purpose {p!r} given twice")
             seen.add(p)
-        if multi_region and len((multi_region_justification or "").strip()) < MIN_JUSTIFICATION:
+        govcloud.check_stack_region(Stack.of(self).region, allow_commercial=allow_commercial)
+        _check_principals(administrators, users)
+        if multi_region_justification is not None and not multi_region:
+            raise ValueError("multi_region_justification is given but multi_region is False")
+        if multi_region and len(re.sub(r"[\W_]", "", multi_region_justification or "")) < MIN_JUSTIFICATION:
             raise ValueError(
                 "multi_region=True needs multi_region_justification: at least "
                 f"{MIN_JUSTIFICATION} characters saying why key material may leave the Region")
@@ -257,6 +273,28 @@ class AgencyKeyring(Construct):
                 actions=["kms:CreateGrant"], resources=["*"],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": True}}))
         return statements
+
+
+def _check_principals(administrators: Sequence[iam.IPrincipal], users: Sequence[iam.IPrincipal]) -> None:
+    """Administrators and users must be principals of this account, never ``*``, and no
+    principal may be both (AC-5)."""
+    for role, principals in (("administrators", administrators), ("users", users)):
+        if principals is None or isinstance(principals, (str, iam.PrincipalBase)):
+            raise ValueError(f"{role}: give a list of IAM principals (roles of this account)")
+        for p in principals:
+            if isinstance(p, str) or not hasattr(p, "policy_fragment"):
+                raise ValueError(f"{role}: {p!r} is not an IAM principal; give roles, e.g. "
+                                 "iam.Role.from_role_name(stack, 'KeyAdmin', 'KeyAdmin')")
+            if isinstance(p, (iam.AnyPrincipal, iam.StarPrincipal)):
+                raise ValueError(f"{role}: the '*' principal is not allowed in a key policy")
+            if isinstance(p, iam.AccountPrincipal) and not isinstance(p, iam.AccountRootPrincipal):
+                raise ValueError(f"{role}: another account ({p.account_id}) is not allowed; give "
+                                 "roles of this account")
+    shared = {repr(p.policy_fragment.principal_json) for p in administrators} & \
+        {repr(p.policy_fragment.principal_json) for p in users}
+    if shared:
+        raise ValueError("a principal may not be both administrator and user of the keys "
+                         "(separation of duties, AC-5)")
 
 
 def _construct_id(purpose: str) -> str:
