@@ -228,7 +228,7 @@ class IsolatedVpc(Construct):
                 resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
                 destination=ec2.FlowLogDestination.to_s3(flow_log_bucket, "vpc-flow-logs/"),
                 traffic_type=ec2.FlowLogTrafficType.ALL,
-                log_format=[ec2.LogFormat.custom(f"${{{f}}}") for f in FLOW_LOG_FIELDS],
+                log_format=_FLOW_LOG_FORMAT,
             )
 
     def _adopt(self, vpc_id: str, azs: list[str], subnet_ids: list[str], endpoint_ids: dict[str, str],
@@ -352,18 +352,20 @@ class IsolatedVpc(Construct):
                 conditions=account_only))
             self.interface_endpoints[name] = ep
 
+    def _log_group(self, id: str, name: str, key: kms.IKey, retention_days: int) -> logs.LogGroup:
+        """A log group encrypted with ``key``, kept ``retention_days`` (any CloudWatch Logs value,
+        validated by the caller), retained on stack deletion."""
+        group = logs.LogGroup(self, id, log_group_name=name, encryption_key=key,
+                              retention=logs.RetentionDays.INFINITE, removal_policy=RemovalPolicy.RETAIN)
+        cfn = group.node.default_child
+        assert isinstance(cfn, logs.CfnLogGroup)
+        cfn.retention_in_days = retention_days
+        return group
+
     def _logging(self, flow_log_key: kms.IKey, agency_code: str, flow_log_retention_days: int,
                  resolver_query_logging: bool) -> None:
-        self.flow_log_group = logs.LogGroup(
-            self, "FlowLogGroup",
-            log_group_name=f"/govcdk/{agency_code}/vpc-flow-logs",
-            encryption_key=flow_log_key,
-            retention=logs.RetentionDays.INFINITE,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        cfn_group = self.flow_log_group.node.default_child
-        assert isinstance(cfn_group, logs.CfnLogGroup)
-        cfn_group.retention_in_days = flow_log_retention_days
+        self.flow_log_group = self._log_group("FlowLogGroup", f"/govcdk/{agency_code}/vpc-flow-logs",
+                                              flow_log_key, flow_log_retention_days)
         role = iam.Role(self, "FlowLogRole",
                         assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
                         description="Delivers VPC flow logs to CloudWatch Logs")
@@ -372,22 +374,15 @@ class IsolatedVpc(Construct):
             resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
-            log_format=[ec2.LogFormat.custom(f"${{{f}}}") for f in FLOW_LOG_FIELDS],
+            log_format=_FLOW_LOG_FORMAT,
         )
 
         self.query_log_group: Optional[logs.LogGroup] = None
         self.query_logging: Optional[route53resolver.CfnResolverQueryLoggingConfig] = None
         if resolver_query_logging:
-            self.query_log_group = logs.LogGroup(
-                self, "QueryLogGroup",
-                log_group_name=f"/govcdk/{agency_code}/resolver-query-logs",
-                encryption_key=flow_log_key,
-                retention=logs.RetentionDays.INFINITE,
-                removal_policy=RemovalPolicy.RETAIN,
-            )
-            cfn_qgroup = self.query_log_group.node.default_child
-            assert isinstance(cfn_qgroup, logs.CfnLogGroup)
-            cfn_qgroup.retention_in_days = flow_log_retention_days
+            self.query_log_group = self._log_group(
+                "QueryLogGroup", f"/govcdk/{agency_code}/resolver-query-logs", flow_log_key,
+                flow_log_retention_days)
             self.query_logging = route53resolver.CfnResolverQueryLoggingConfig(
                 self, "QueryLogging", name=f"govcdk-{agency_code}-vpc-dns",
                 destination_arn=self.query_log_group.log_group_arn)
@@ -420,6 +415,9 @@ class _CopyTags:
 _ID_RE = re.compile(r"(?P<prefix>[a-z]+)-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+_FLOW_LOG_FORMAT = [ec2.LogFormat.custom(f"${{{f}}}") for f in FLOW_LOG_FIELDS]
 
 
 def _check_id(prop: str, value: str, prefix: str) -> None:
