@@ -254,14 +254,21 @@ def test_parameter_values_cloudformation_would_reject(tmp_path, value, message):
 
 def test_parameter_number_and_pattern(tmp_path):
     p = tmp_path / "n.yaml"
-    p.write_text("Parameters:\n  Days: {Type: Number, MinValue: 1}\n  Name: {Type: String, AllowedPattern: '[a-z]+'}\n"
+    p.write_text("Parameters:\n  Days: {Type: Number, MinValue: 1, MaxValue: 3653}\n"
+                 "  Name: {Type: String, AllowedPattern: '[a-z]+', MinLength: 2, MaxLength: 8}\n"
                  "Resources:\n  G: {Type: AWS::Logs::LogGroup, Properties: {RetentionInDays: !Ref Days, LogGroupName: !Ref Name}}\n")
     r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=abc", "--parameter", "Name=ok")
     assert r.exit_code == 2 and "the parameter is a Number" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=0", "--parameter", "Name=ok")
     assert r.exit_code == 2 and "MinValue is 1" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=3654", "--parameter", "Name=ok")
+    assert r.exit_code == 2 and "MaxValue is 3653" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=365", "--parameter", "Name=NO")
     assert r.exit_code == 2 and "must match AllowedPattern [a-z]+" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=365", "--parameter", "Name=abcdefghi")
+    assert r.exit_code == 2 and "MaxLength is 8" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "Days=365", "--parameter", "Name=a")
+    assert r.exit_code == 2 and "MinLength is 2" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--rule", "GOV-LOGS-001", "--parameter", "Days=365",
             "--parameter", "Name=ok")
     assert r.exit_code == 0, r.output

@@ -173,10 +173,6 @@ class AgencyConfig(_Model):
         """SSM parameter name for the GPU AMI (default ``/govcdk/<code>/gpu-ami``)."""
         return self.cluster.ami_ssm_parameter or f"/govcdk/{self.agency.code}/gpu-ami"
 
-    @property
-    def stack_prefix(self) -> str:
-        return f"{self.agency.code}"
-
 
 class _FieldError(ValueError):
     def __init__(self, loc: tuple[str, ...], value: Any, msg: str) -> None:
@@ -199,7 +195,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
         msg = "unknown field; allowed fields here: " + ", ".join(_allowed_fields(err["loc"][:-1]))
     elif err["type"] == "missing":
         msg = "required field is missing"
-    elif err["type"] in ("int_type", "bool_type") or err["type"].endswith("_type"):
+    elif err["type"].endswith("_type"):
         msg = f"{msg} (got {type(err.get('input')).__name__})"
     return loc, err.get("input"), msg
 

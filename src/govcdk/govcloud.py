@@ -107,9 +107,6 @@ def instance_types(region_name: str) -> frozenset[str]:
         raise RegionError(f"cfn-lint has no instance-type data for region {region_name!r}") from None
 
 
-ACCELERATED_FAMILIES = ("p", "g", "trn", "inf", "dl")
-
-
 def accelerated_instance_types(region_name: str) -> list[str]:
     """Accelerated (GPU, Trainium, Inferentia, Gaudi) instance types offered in a region, sorted."""
     pat = re.compile(r"^(p\d|g\d|trn\d|inf\d|dl\d)")

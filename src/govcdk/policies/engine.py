@@ -797,21 +797,21 @@ def _worst(results: Sequence[CheckResult]) -> Status:
     return max((r.status for r in results), key=lambda st: _RANK[st], default=Status.PASS)
 
 
-def _defaults_noted(results: list[CheckResult], variant: _Variant,
-                    logical_id: str) -> list[CheckResult]:
-    """Name the parameters, taken at their defaults, that a PASS or FAIL rests on
-    (`` (parameter P default)``; cdk-nag#393)."""
-    assumed = {name for kind, name in variant.facts if kind == "parameter"}
-    if not assumed or logical_id not in variant.resolver.resources:
+def _name_parameters(results: list[CheckResult], resolver: Resolver, logical_id: str,
+                     among: set[str], note: str) -> list[CheckResult]:
+    """Append `` (<note>)`` to each PASS or FAIL result with a property path, ``{which}`` in
+    ``note`` naming the parameters of ``among`` read at that path that the message does not
+    name yet (``parameter P`` / ``parameters P, Q``)."""
+    if not among or logical_id not in resolver.resources:
         return results
-    reads = variant.resolver.parameter_reads(logical_id)
+    reads = resolver.parameter_reads(logical_id)
     out = []
     for r in results:
-        names = list(dict.fromkeys(n for p, n in reads if n in assumed and _overlaps(p, r.path)))
-        names = [n for n in names if not re.search(rf"\bparameters? {re.escape(n)}\b", r.message)]
+        names = [n for n in dict.fromkeys(n for p, n in reads if n in among and _overlaps(p, r.path))
+                 if not re.search(rf"\bparameters? {re.escape(n)}\b", r.message)]
         if r.status in (Status.PASS, Status.FAIL) and r.path and names:
             which = f"parameter {names[0]}" if len(names) == 1 else f"parameters {', '.join(names)}"
-            r = CheckResult(r.status, f"{r.message} ({which} default)", r.path)
+            r = CheckResult(r.status, f"{r.message} ({note.format(which=which)})", r.path)
         out.append(r)
     return out
 
@@ -830,7 +830,9 @@ def _merge_defaults(per_variant: list[tuple[_Variant, list[CheckResult]]], logic
     defaults = [(v, r) for v, r in per_variant if is_default(v)]
     if not defaults or len(defaults) == len(per_variant):
         return _merge(per_variant, logical_id, rule)
-    verdict = _defaults_noted(_merge(defaults, logical_id, rule), defaults[0][0], logical_id)
+    first = defaults[0][0]
+    verdict = _name_parameters(_merge(defaults, logical_id, rule), first.resolver, logical_id,
+                               {n for kind, n in first.facts if kind == "parameter"}, "{which} default")
     every = _merge(per_variant, logical_id, rule)
     if _RANK[_worst(every)] <= _RANK[_worst(verdict)]:
         return verdict
@@ -936,20 +938,8 @@ def _each_value_noted(per_variant: list[tuple[_Variant, list[CheckResult]]],
     were checked with every allowed value (they all agree)."""
     variant, first = per_variant[0]
     varied = {n for v, _ in per_variant for kind, n in v.facts if kind == "parameter"}
-    resolver = variant.resolver
-    if not varied or logical_id not in resolver.resources:
-        return first
-    reads = resolver.parameter_reads(logical_id)
-    out: list[CheckResult] = []
-    for r in first:
-        names = list(dict.fromkeys(n for p, n in reads if n in varied and _overlaps(p, r.path)))
-        if r.status not in (Status.PASS, Status.FAIL) or not r.path or not names:
-            out.append(r)
-            continue
-        which = f"parameter {names[0]}" if len(names) == 1 else f"parameters {', '.join(names)}"
-        out.append(CheckResult(r.status, f"{r.message} (same verdict for every AllowedValues "
-                                         f"entry of {which})", r.path))
-    return out
+    return _name_parameters(first, variant.resolver, logical_id, varied,
+                            "same verdict for every AllowedValues entry of {which}")
 
 
 def _fact_describer(resolver: Resolver):  # type: ignore[no-untyped-def]

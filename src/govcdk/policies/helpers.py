@@ -276,26 +276,6 @@ def kms_key_result(value: Any, path: Path,
                               f"{refs[0].logical_id}{where}", path)
 
 
-def parameter_note(resolver: Any, raw: Any) -> str:
-    """`` (parameter P default)`` / `` (parameter P as given)`` / `` (parameter P as passed by
-    parent stack S)`` when the raw property value is a direct ``Ref`` to a template parameter
-    that has a value, so a verdict says it depends on that parameter (cdk-nag#393: a Ref to a
-    non-compliant default must not look compliant); ``""`` otherwise, and for a parameter
-    without a value (no ``Default`` and none given) or one the engine assumes (each of its
-    ``AllowedValues``; the branch label names it).
-
-    The engine adds this note to every PASS and FAIL by itself (it knows which parameters went
-    into which property); rules need not call it."""
-    if not (isinstance(raw, Mapping) and len(raw) == 1 and isinstance(raw.get("Ref"), str)):
-        return ""
-    name = str(raw["Ref"])
-    origin = getattr(resolver, "parameter_origin", None)
-    if origin is None or name not in getattr(resolver, "parameters", {}):
-        return ""
-    where = origin(name)
-    return f" (parameter {name} {where})" if where else ""
-
-
 # -- launch templates -------------------------------------------------------------------------
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
