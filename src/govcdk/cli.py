@@ -42,6 +42,7 @@ def main() -> None:
     govcdk synth   synthesize an agency's CloudFormation templates (offline)
     govcdk check   check templates against the FedRAMP Rev 5 rule pack and cfn-lint
     govcdk rules   list the rules
+    govcdk facts   refresh, show and list the accelerated EC2 instance facts
     """
 
 
@@ -249,6 +250,11 @@ def rules() -> None:
     for r in sorted(load_rules(), key=lambda r: r.id):
         table.add_row(r.id, r.severity.value, ", ".join(r.controls), r.title)
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+from govcdk.cli_facts import facts  # noqa: E402 - at the end: cli_facts imports nothing heavy
+
+main.add_command(facts)
 
 
 if __name__ == "__main__":  # pragma: no cover

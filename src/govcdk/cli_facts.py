@@ -1,0 +1,190 @@
+"""``govcdk facts``: regenerate and show the bundled accelerated-instance facts.
+
+- ``govcdk facts refresh --region R [--region R2] --output FILE [--force]`` builds the table
+  (:mod:`govcdk.facts`) from EC2 ``DescribeInstanceTypes`` in GovCloud through boto3;
+- ``govcdk facts show TYPE [--format text|json]`` prints one bundled type's facts, its EFA
+  network-interface layout and the GovCloud regions that offer it (cfn-lint's region data);
+- ``govcdk facts list [--region R]`` lists the bundled types.
+
+Errors are one ``govcdk: error: ...`` line and exit code 2, never a traceback. boto3 is
+imported only by ``refresh``, so ``govcdk --help`` stays fast. This module does not import
+:mod:`govcdk.cli` at import time (``cli`` imports this module at its end).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+GOVCLOUD_REGIONS = ("us-gov-west-1", "us-gov-east-1")
+
+
+def _usage_error(message: str) -> click.ClickException:
+    from govcdk.cli import UsageError
+
+    return UsageError(message)
+
+
+@click.group()
+def facts() -> None:
+    """Accelerated EC2 instance facts: refresh them from EC2, show one type, list them."""
+
+
+def _aws_error_message(region: str, exc: BaseException) -> str:
+    """One line naming the region, what went wrong and what to do."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return (f"{region}: no AWS credentials found; configure credentials for an AWS GovCloud (US) "
+                "account (AWS_PROFILE, `aws configure` or `aws sso login`) and run again")
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return (f"{region}: EC2 DescribeInstanceTypes was refused ({err.get('Code', 'error')}: "
+                f"{err.get('Message', exc)}); use credentials of an AWS GovCloud (US) account "
+                "allowed ec2:DescribeInstanceTypes")
+    if isinstance(exc, EndpointConnectionError):
+        return (f"{region}: cannot reach the EC2 endpoint ({exc.kwargs.get('endpoint_url', '?')}); "
+                "check the network, proxy or VPC endpoint and run again")
+    return f"{region}: EC2 DescribeInstanceTypes failed: {exc}"
+
+
+def _check_output(output: Path, force: bool) -> None:
+    if output.is_dir():
+        raise _usage_error(f"--output {output}: is a directory; give a file name")
+    if not output.parent.is_dir():
+        raise _usage_error(f"--output {output}: directory {output.parent} does not exist")
+    if output.exists() and not force:
+        raise _usage_error(f"--output {output}: file exists; pass --force to overwrite it")
+
+
+@facts.command()
+@click.option("--region", "regions", multiple=True, required=True, type=click.Choice(GOVCLOUD_REGIONS),
+              help="GovCloud region to describe (repeatable); the table is the union.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON file to write (e.g. src/govcdk/data/instance_types.json).")
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+def refresh(regions: tuple[str, ...], output: Path, force: bool) -> None:
+    """Build the facts table from EC2 DescribeInstanceTypes (needs GovCloud credentials)."""
+    _check_output(output, force)
+    import boto3
+
+    from govcdk import facts as facts_mod
+
+    regions = tuple(dict.fromkeys(regions))
+    clients = {r: boto3.client("ec2", region_name=r) for r in regions}
+    source = f"EC2 DescribeInstanceTypes in {', '.join(regions)} through boto3 {boto3.__version__}"
+    try:
+        table = facts_mod.refresh(clients, source=source, generated=datetime.date.today().isoformat())
+    except facts_mod.RegionRefreshError as exc:
+        raise _usage_error(_aws_error_message(exc.region, exc.error)) from None
+    except ValueError as exc:  # two regions describe one type differently
+        raise _usage_error(f"{exc}; refresh one region at a time") from None
+    if not table["types"]:
+        raise _usage_error(f"EC2 described no accelerated instance types in {', '.join(regions)}; "
+                           f"{output} not written")
+    try:
+        facts_mod.write_table(table, output)
+    except OSError as exc:
+        raise _usage_error(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output} ({len(table['types'])} accelerated types from {', '.join(regions)})")
+
+
+def _offered_in(instance_type: str) -> list[str]:
+    from govcdk import govcloud
+
+    return [r for r in govcloud.REGIONS if instance_type in govcloud.instance_types(r)]
+
+
+def _accelerator_text(accel: dict[str, Any] | None) -> str:
+    if not accel:
+        return "none"
+    return (f"{accel['count']} x {accel['manufacturer']} {accel['name']} ({accel['kind']}, "
+            f"{accel['memory_mib']} MiB each)")
+
+
+def _cards_text(cards: list[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``1-3, 5``."""
+    runs: list[list[int]] = []
+    for c in cards:
+        if runs and c == runs[-1][1] + 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _layout_text(layout: list[Any]) -> str:
+    """Consecutive interfaces of one type at one device index, as runs of network cards:
+    ``interface at card 0 device 0; efa-only at card 0 device 1; efa-only at cards 1-31 device 0``."""
+    groups: list[tuple[str, int, list[int]]] = []
+    for i in layout:
+        if groups and groups[-1][:2] == (i.interface_type, i.device_index):
+            groups[-1][2].append(i.network_card_index)
+        else:
+            groups.append((i.interface_type, i.device_index, [i.network_card_index]))
+    return "; ".join(f"{kind} at card{'s' if len(cards) > 1 else ''} {_cards_text(cards)} device {dev}"
+                     for kind, dev, cards in groups)
+
+
+@facts.command()
+@click.argument("instance_type")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(instance_type: str, fmt: str) -> None:
+    """Show the bundled facts for INSTANCE_TYPE, its EFA layout and where GovCloud offers it."""
+    import dataclasses
+
+    from govcdk import instances
+
+    try:
+        f = instances.facts(instance_type)
+    except instances.UnknownInstanceTypeError as exc:
+        raise _usage_error(str(exc)) from None
+    try:
+        layout = instances.efa_layout(instance_type)
+    except ValueError:
+        layout = None
+    regions = _offered_in(instance_type)
+    if fmt == "json":
+        doc = dataclasses.asdict(f)
+        doc["efa_layout"] = None if layout is None else [dataclasses.asdict(i) for i in layout]
+        doc["offered_in"] = regions
+        click.echo(json.dumps(doc, indent=1, sort_keys=True))
+        return
+    lines = [
+        instance_type,
+        f"  accelerator:  {_accelerator_text(f.accelerator)}",
+        f"  vCPUs:        {f.vcpus}",
+        f"  memory:       {f.memory_mib} MiB",
+    ]
+    if layout is None:
+        lines.append("  EFA:          not supported")
+    else:
+        lines.append(f"  EFA:          supported; at most {f.maximum_efa_interfaces} EFA interface(s), "
+                     f"{f.maximum_network_cards} network card(s)")
+        efa = sum(i.interface_type in ("efa", "efa-only") for i in layout)
+        lines.append(f"  EFA layout:   {len(layout)} interfaces ({efa} EFA): {_layout_text(layout)}")
+    lines.append(f"  placement:    {', '.join(f.placement_strategies) or 'none'}")
+    lines.append(f"  offered in:   {', '.join(regions) or 'neither GovCloud region'} (cfn-lint region data)")
+    click.echo("\n".join(lines))
+
+
+@facts.command("list")
+@click.option("--region", type=click.Choice(GOVCLOUD_REGIONS), help="Only types offered in this region.")
+def list_(region: str | None) -> None:
+    """List the bundled types: accelerators, maximum EFA interfaces, network cards."""
+    from govcdk import govcloud, instances
+
+    names = instances.known_instance_types()
+    if region is not None:
+        offered = govcloud.instance_types(region)
+        names = [n for n in names if n in offered]
+    for name in names:
+        f = instances.facts(name)
+        accel = f.accelerator
+        acc = f"{accel['count']} x {accel['name']}" if accel else "no accelerator"
+        click.echo(f"{name:<18} {acc:<12} max EFA interfaces {f.maximum_efa_interfaces:>2}  "
+                   f"network cards {f.maximum_network_cards:>2}")
