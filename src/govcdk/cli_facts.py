@@ -166,7 +166,7 @@ def show(instance_type: str, fmt: str) -> None:
         lines.append(f"  EFA:          supported; at most {f.maximum_efa_interfaces} EFA interface(s), "
                      f"{f.maximum_network_cards} network card(s)")
         efa = sum(i.interface_type in ("efa", "efa-only") for i in layout)
-        lines.append(f"  EFA layout:   {len(layout)} interfaces ({efa} EFA): {_layout_text(layout)}")
+        lines.append(f"  EFA layout:   {len(layout)} interface{'s' if len(layout) != 1 else ''} ({efa} EFA): {_layout_text(layout)}")
     lines.append(f"  placement:    {', '.join(f.placement_strategies) or 'none'}")
     lines.append(f"  offered in:   {', '.join(regions) or 'neither GovCloud region'} (cfn-lint region data)")
     click.echo("\n".join(lines))

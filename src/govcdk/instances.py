@@ -70,32 +70,60 @@ def facts(instance_type: str) -> InstanceFacts:
 
 @dataclass(frozen=True)
 class InterfaceSpec:
-    """One entry of a launch template's ``NetworkInterfaces``."""
+    """One entry of a launch template's ``NetworkInterfaces``.
+
+    ``interface_type`` is ``"interface"`` (ENA), ``"efa"`` (EFA with ENA) or ``"efa-only"``
+    (EFA without an IP address).
+    """
 
     network_card_index: int
     device_index: int
-    interface_type: str  # "efa" (EFA with ENA) or "efa-only"
+    interface_type: str
+
+    @property
+    def is_efa(self) -> bool:
+        return self.interface_type in ("efa", "efa-only")
 
 
 def efa_layout(instance_type: str) -> list[InterfaceSpec]:
-    """The EFA network-interface layout for ``instance_type``.
+    """The EFA network-interface layout for ``instance_type``: a list of
+    :class:`InterfaceSpec` ordered by network card, then device index.
 
-    Follows the EC2 User Guide, "Maximize network bandwidth on Amazon EC2 instances with
-    multiple network cards" (efa-acc-inst-types): the primary interface (network card 0,
-    device 0) must carry ENA, so it is an ``efa`` interface (EFA with ENA), never ``efa-only``;
-    each further network card gets one ``efa-only`` interface at device index 0, the next
-    unused network card, up to ``MaximumEfaInterfaces``.
+    Source: Amazon EC2 User Guide, "Maximize network bandwidth on Amazon EC2 instances with
+    multiple network cards" (``efa-acc-inst-types``), which settles what public examples
+    disagree on (device index 0 or 1, ``efa`` or ``efa-only`` on the further cards):
+
+    - the primary interface (network card 0, device 0) carries ENA: an ``interface``. An
+      ``efa-only`` interface can never be the primary;
+    - if network card 0 supports EFA, an ``efa-only`` interface at network card 0, device 1;
+    - each further EFA-capable network card, in order, one ``efa-only`` interface at device 0;
+    - no more EFA interfaces than ``MaximumEfaInterfaces``.
+
+    So p5.48xlarge gets one ENA and 32 EFA interfaces (the guide's own example), p4d.24xlarge 4
+    EFA, p5en.48xlarge 16, p6-b200.48xlarge 8, and p6-b300.48xlarge (whose card 0 has no EFA)
+    16 on cards 1..16. A type with a single network card and one EFA (g6.48xlarge, g4dn) gets
+    one ``efa`` interface (EFA with ENA) at card 0, device 0, the layout of the EC2 User Guide
+    "Get started with EFA" for such types.
 
     Raises :class:`UnknownInstanceTypeError`, or ``ValueError`` when the type has no EFA.
     """
     f = facts(instance_type)
     if not f.efa_supported or f.maximum_efa_interfaces < 1:
         raise ValueError(f"{instance_type} does not support EFA")
-    cards = [i for i, efa in enumerate(f.network_card_efa) if efa] or [0]
-    cards = cards[: f.maximum_efa_interfaces]
-    layout = [InterfaceSpec(0, 0, "efa")]
-    layout += [InterfaceSpec(card, 0, "efa-only") for card in cards if card != 0]
+    efa_cards = [i for i, efa in enumerate(f.network_card_efa) if efa]
+    if f.maximum_network_cards <= 1 and f.maximum_efa_interfaces == 1:
+        return [InterfaceSpec(0, 0, "efa")]
+    layout = [InterfaceSpec(0, 0, "interface")]
+    for card in efa_cards:
+        if len(layout) - 1 == f.maximum_efa_interfaces:
+            break
+        layout.append(InterfaceSpec(card, 1 if card == 0 else 0, "efa-only"))
     return layout
+
+
+def ena_layout() -> list[InterfaceSpec]:
+    """The layout without EFA: one ENA ``interface`` at network card 0, device 0."""
+    return [InterfaceSpec(0, 0, "interface")]
 
 
 def efa_instance_types(region_name: str) -> list[str]:
