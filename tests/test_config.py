@@ -64,6 +64,23 @@ def _write(tmp_path, **changes):
     ({"cluster__ami_ssm_parameter": "no-slash"}, r"allowed: an SSM parameter name: '/' then letters"),
     ({"account": 111111111111}, r'field account: bad value 111111111111: write the account id in quotes'),
     ({"cluster": ...}, r"field cluster: required field is missing"),
+    # cluster options (issue 4)
+    ({"cluster__availability_zone": "us-gov-west-1d"}, r"field cluster.availability_zone: bad value 'us-gov-west-1d': allowed: the network's availability zones in us-gov-west-1: us-gov-west-1a, us-gov-west-1b, us-gov-west-1c"),
+    ({"network__az_count": 2, "cluster__availability_zone": "us-gov-west-1c"}, r"availability zones in us-gov-west-1: us-gov-west-1a, us-gov-west-1b$"),
+    ({"cluster__ami_ids": {"us-gov-west-1": "ami-0123456789abcdef0"}}, r"field cluster.ami_ids: .*give either ami_ssm_parameter or ami_ids, not both"),
+    ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-gov-east-1": "ami-0123456789abcdef0"}}, r"field cluster.ami_ids: .*no AMI id for the agency's region us-gov-west-1"),
+    ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-gov-west-1": "ami-xyz"}}, r"'ami-xyz' is not an AMI id; allowed 'ami-' and 8 or 17"),
+    ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-east-1": "ami-0123456789abcdef0"}}, r"'us-east-1' is not a GovCloud \(US\) region"),
+    ({"cluster__capacity": {"type": "capacity-block"}}, r"field cluster.capacity.reservation_id: bad value None: required for type capacity-block"),
+    ({"cluster__capacity": {"type": "on-demand", "reservation_id": "cr-0123456789abcdef0"}}, r"field cluster.capacity.reservation_id: .*only for type capacity-reservation or capacity-block"),
+    ({"cluster__capacity": {"type": "capacity-reservation", "reservation_id": "cr-XYZ"}}, r"field cluster.capacity.reservation_id: bad value 'cr-XYZ': allowed: a capacity reservation id"),
+    ({"cluster__capacity": {"type": "spot"}}, r"field cluster.capacity.type: bad value 'spot': Input should be 'on-demand', 'capacity-reservation' or 'capacity-block'"),
+    ({"cluster__lustre": {"storage_capacity_gib": 1300}}, r"field cluster.lustre.storage_capacity_gib: bad value 1300: allowed 1200 or a multiple of 2400"),
+    ({"cluster__lustre": {"throughput_per_tib": 200}}, r"field cluster.lustre.throughput_per_tib: bad value 200: allowed 125, 250, 500, 1000"),
+    ({"cluster__lustre": {"backup_retention_days": 91}}, r"field cluster.lustre.backup_retention_days: bad value 91: Input should be less than or equal to 90"),
+    ({"cluster__lustre": {"size": 1}}, r"field cluster.lustre.size: .*unknown field; allowed fields here: storage_capacity_gib, throughput_per_tib, efa, backup_retention_days"),
+    ({"cluster__root_volume_gib": 4}, r"field cluster.root_volume_gib: bad value 4: Input should be greater than or equal to 8"),
+    ({"cluster__containers": "yes"}, r"field cluster.containers: bad value 'yes': Input should be a valid boolean"),
 ])
 def test_bad_agency_file_message(tmp_path, changes, expected):
     path = _write(tmp_path, **changes)
@@ -72,6 +89,24 @@ def test_bad_agency_file_message(tmp_path, changes, expected):
     msg = str(info.value)
     assert msg.startswith(f"{path}: field "), msg
     assert __import__("re").search(expected, msg), msg
+
+
+def test_region_change_reports_every_region_dependent_field(tmp_path):
+    """Moving an agency to us-gov-east-1 names both the AZ and the instance type at once."""
+    path = _write(tmp_path, region="us-gov-east-1")
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2, lines
+    assert "field cluster.availability_zone: bad value 'us-gov-west-1a'" in lines[0]
+    assert "field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1" in lines[1]
+
+
+def test_east_agency():
+    cfg = load_agency(ROOT / "agencies" / "east.yaml")
+    assert cfg.region == "us-gov-east-1" and cfg.cluster.instance_type == "p6-b200.48xlarge"
+    assert cfg.impact_level is ImpactLevel.MODERATE
+    assert cfg.cluster.capacity.type.value == "capacity-block"
 
 
 def test_missing_file(tmp_path):

@@ -14,9 +14,21 @@ Shape (every field; defaults in brackets)::
       cidr: 10.40.0.0/16         # private (RFC 1918) IPv4, prefix /16../24
       az_count: 3                # 2..3 [3]
     cluster:
-      instance_type: p5.48xlarge # offered in the region (cfn-lint's region data)
+      instance_type: p5.48xlarge # EFA-capable, offered in the region (cfn-lint's region data)
       node_count: 2              # 1..64
+      availability_zone: us-gov-west-1a   # one of the network's AZs [the first]
       ami_ssm_parameter: /govcdk/airx/gpu-ami   # SSM parameter holding the AMI id [see below]
+      # ami_ids: {us-gov-west-1: ami-0123456789abcdef0}   # or an AMI id for the region
+      containers: false          # IMDS hop limit 2 for containers [false]
+      root_volume_gib: 512       # 8..16384 [512]
+      capacity:                  # [on-demand in a cluster placement group]
+        type: capacity-block     # on-demand | capacity-reservation | capacity-block
+        reservation_id: cr-0123456789abcdef0   # for the two reservation types
+      lustre:                    # shared FSx for Lustre PERSISTENT_2 storage [none]
+        storage_capacity_gib: 1200   # 1200 or a multiple of 2400 [1200]
+        throughput_per_tib: 250      # 125 | 250 | 500 | 1000 MB/s per TiB [250]
+        efa: true                    # EfaEnabled (GPUDirect Storage) [true]
+        backup_retention_days: 7     # 0..90 [7]
     logging:
       retention_days: 365        # CloudWatch Logs retention; >= 365 (AU-11, OMB M-21-31) [365]
 
@@ -32,6 +44,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +120,85 @@ class Network(_Model):
         return str(net)
 
 
+class CapacityType(str, enum.Enum):
+    ON_DEMAND = "on-demand"
+    CAPACITY_RESERVATION = "capacity-reservation"
+    CAPACITY_BLOCK = "capacity-block"
+
+
+class CapacityConfig(_Model):
+    type: CapacityType = CapacityType.ON_DEMAND
+    reservation_id: str | None = Field(
+        default=None, pattern=r"^cr-[0-9a-f]{8}([0-9a-f]{9})?$",
+        description="a capacity reservation id: 'cr-' and 8 or 17 lower-case hex digits")
+
+    @model_validator(mode="after")
+    def _reservation(self) -> "CapacityConfig":
+        if self.type is CapacityType.ON_DEMAND and self.reservation_id is not None:
+            raise _FieldError(("cluster", "capacity", "reservation_id"), self.reservation_id,
+                              "only for type capacity-reservation or capacity-block")
+        if self.type is not CapacityType.ON_DEMAND and self.reservation_id is None:
+            raise _FieldError(("cluster", "capacity", "reservation_id"), None,
+                              f"required for type {self.type.value}: 'cr-' and 8 or 17 hex digits")
+        return self
+
+
+class LustreConfig(_Model):
+    storage_capacity_gib: int = Field(default=1200, strict=True)
+    throughput_per_tib: int = Field(default=250, strict=True)
+    efa: bool = Field(default=True, strict=True)
+    backup_retention_days: int = Field(default=7, ge=0, le=90, strict=True)
+
+    @field_validator("storage_capacity_gib")
+    @classmethod
+    def _capacity(cls, v: int) -> int:
+        if not (v == 1200 or (v > 0 and v % 2400 == 0)):
+            raise ValueError("allowed 1200 or a multiple of 2400 (FSx for Lustre PERSISTENT_2 SSD)")
+        return v
+
+    @field_validator("throughput_per_tib")
+    @classmethod
+    def _throughput(cls, v: int) -> int:
+        if v not in (125, 250, 500, 1000):
+            raise ValueError("allowed 125, 250, 500, 1000 (MB/s per TiB, PERSISTENT_2)")
+        return v
+
+
 class Cluster(_Model):
     instance_type: str = Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
                                description="an EC2 instance type name in lower case, e.g. p5.48xlarge")
     node_count: int = Field(ge=1, le=64, strict=True)
+    availability_zone: str | None = None
     ami_ssm_parameter: str | None = Field(
         default=None, pattern=r"^/[A-Za-z0-9_./-]{1,1010}$",
         description="an SSM parameter name: '/' then letters, digits, '_', '.', '-' or '/' "
                     "(the parameter holds the GPU AMI id; the AMI must carry EFA and NCCL)")
+    ami_ids: dict[str, str] | None = None
+    containers: bool = Field(default=False, strict=True)
+    root_volume_gib: int = Field(default=512, ge=8, le=16384, strict=True)
+    capacity: CapacityConfig = CapacityConfig()
+    lustre: LustreConfig | None = None
+
+    @field_validator("ami_ids")
+    @classmethod
+    def _ami_ids(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("give an AMI id for the agency's region, e.g. {us-gov-west-1: ami-0123456789abcdef0}")
+        for region, ami in v.items():
+            if not govcloud.is_govcloud(region):
+                raise ValueError(f"{region!r} is not a GovCloud (US) region; allowed keys: {', '.join(govcloud.REGIONS)}")
+            if not re.fullmatch(r"ami-[0-9a-f]{8}([0-9a-f]{9})?", ami):
+                raise ValueError(f"{region}: {ami!r} is not an AMI id; allowed 'ami-' and 8 or 17 lower-case hex digits")
+        return v
+
+    @model_validator(mode="after")
+    def _one_ami(self) -> "Cluster":
+        if self.ami_ids is not None and self.ami_ssm_parameter is not None:
+            raise _FieldError(("cluster", "ami_ids"), self.ami_ids,
+                              "give either ami_ssm_parameter or ami_ids, not both")
+        return self
 
 
 class Logging(_Model):
@@ -157,20 +241,36 @@ class AgencyConfig(_Model):
         return v
 
     @model_validator(mode="after")
-    def _offered(self) -> "AgencyConfig":
+    def _cluster_in_region(self) -> "AgencyConfig":
+        """Region-dependent cluster fields, every failing one reported."""
+        problems: list[_FieldError] = []
+        azs = govcloud.region(self.region).availability_zones[: self.network.az_count]
+        az = self.cluster.availability_zone
+        if az is not None and az not in azs:
+            problems.append(_FieldError(
+                ("cluster", "availability_zone"), az,
+                f"allowed: the network's availability zones in {self.region}: {', '.join(azs)}"))
+        if self.cluster.ami_ids is not None and self.region not in self.cluster.ami_ids:
+            problems.append(_FieldError(("cluster", "ami_ids"), self.cluster.ami_ids,
+                                        f"no AMI id for the agency's region {self.region}"))
         itype = self.cluster.instance_type
         usable = instances.efa_instance_types(self.region)
         if itype not in usable:
             why = ("not offered in" if itype not in govcloud.instance_types(self.region)
                    else "offered in, but without EFA (or without govcdk instance facts), in")
-            raise _FieldError(("cluster", "instance_type"), itype,
-                              f"{why} {self.region}; EFA-capable accelerated types offered there: "
-                              f"{', '.join(usable)}")
+            problems.append(_FieldError(("cluster", "instance_type"), itype,
+                                        f"{why} {self.region}; EFA-capable accelerated types offered there: "
+                                        f"{', '.join(usable)}"))
+        if problems:
+            raise _FieldErrors(problems)
         return self
 
     @property
-    def ami_parameter(self) -> str:
-        """SSM parameter name for the GPU AMI (default ``/govcdk/<code>/gpu-ami``)."""
+    def ami_parameter(self) -> str | None:
+        """SSM parameter name for the GPU AMI: ``cluster.ami_ssm_parameter``, else
+        ``/govcdk/<code>/gpu-ami`` unless ``cluster.ami_ids`` is given (then ``None``)."""
+        if self.cluster.ami_ids is not None:
+            return None
         return self.cluster.ami_ssm_parameter or f"/govcdk/{self.agency.code}/gpu-ami"
 
 
@@ -178,6 +278,14 @@ class _FieldError(ValueError):
     def __init__(self, loc: tuple[str, ...], value: Any, msg: str) -> None:
         super().__init__(msg)
         self.loc, self.value, self.msg = loc, value, msg
+
+
+class _FieldErrors(ValueError):
+    """Several :class:`_FieldError` from one model validator."""
+
+    def __init__(self, errors: list[_FieldError]) -> None:
+        super().__init__("; ".join(e.msg for e in errors))
+        self.errors = errors
 
 
 def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
@@ -205,9 +313,10 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     for part in loc:
         f = model.model_fields.get(str(part))
         ann = getattr(f, "annotation", None) if f else None
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        models = [a for a in (ann, *typing.get_args(ann)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not models:
             return None
-        model = ann
+        model = models[0]
     return model
 
 
@@ -305,6 +414,11 @@ def load_agency(path: str | Path) -> AgencyConfig:
     except ValidationError as exc:
         lines = []
         for err in exc.errors(include_url=False):
+            multi = (err.get("ctx") or {}).get("error")
+            if isinstance(multi, _FieldErrors):
+                lines += [f"{p}: field {'.'.join(e.loc)}: bad value {_fmt_value(e.value)}: {e.msg}"
+                          for e in multi.errors]
+                continue
             loc, value, msg = _describe(err)
             if err["type"] == "missing":
                 lines.append(f"{p}: field {loc}: {msg}")

@@ -136,25 +136,61 @@ def test_launch_template_hardening(compute):
 
 
 def test_efa_interfaces_for_p5(compute):
+    """EC2 User Guide efa-acc-inst-types: ENA primary at (0,0), efa-only at (0,1) because card 0
+    supports EFA, then efa-only at device 0 of cards 1..31: 32 EFA interfaces (the maximum)."""
     nics = _launch_template_data(compute)["NetworkInterfaces"]
-    assert len(nics) == 32 == instances.facts("p5.48xlarge").maximum_efa_interfaces
-    assert nics[0]["NetworkCardIndex"] == 0 and nics[0]["DeviceIndex"] == 0 and nics[0]["InterfaceType"] == "efa"
-    assert [n["NetworkCardIndex"] for n in nics] == list(range(32))
-    assert all(n["InterfaceType"] == "efa-only" and n["DeviceIndex"] == 0 for n in nics[1:])
+    assert len(nics) == 33
+    assert sum(n["InterfaceType"] == "efa-only" for n in nics) == 32 == instances.facts("p5.48xlarge").maximum_efa_interfaces
+    assert (nics[0]["NetworkCardIndex"], nics[0]["DeviceIndex"], nics[0]["InterfaceType"]) == (0, 0, "interface")
+    assert (nics[1]["NetworkCardIndex"], nics[1]["DeviceIndex"], nics[1]["InterfaceType"]) == (0, 1, "efa-only")
+    assert [n["NetworkCardIndex"] for n in nics[2:]] == list(range(1, 32))
+    assert all(n["InterfaceType"] == "efa-only" and n["DeviceIndex"] == 0 for n in nics[2:])
     assert all(n["AssociatePublicIpAddress"] is False for n in nics)
 
 
-def test_security_group_allows_only_itself_and_endpoints(compute):
-    (sg_id,) = compute.find_resources("AWS::EC2::SecurityGroup").keys()
-    sg = compute.to_json()["Resources"][sg_id]["Properties"]
-    assert "SecurityGroupIngress" not in sg
-    ingress = list(compute.find_resources("AWS::EC2::SecurityGroupIngress").values())
-    egress = list(compute.find_resources("AWS::EC2::SecurityGroupEgress").values())
-    assert [i["Properties"]["SourceSecurityGroupId"] for i in ingress] == [{"Fn::GetAtt": [sg_id, "GroupId"]}]
-    assert ingress[0]["Properties"]["IpProtocol"] == "-1"
-    targets = sorted(str(e["Properties"]["DestinationSecurityGroupId"]) for e in egress)
-    assert len(targets) == 2 and any(sg_id in t for t in targets) and any("ImportValue" in t for t in targets)
+def _security_groups(compute):
+    groups = compute.find_resources("AWS::EC2::SecurityGroup")
+    (nodes,) = [k for k, r in groups.items() if r["Properties"]["GroupDescription"].startswith("GPU nodes")]
+    (fsx,) = [k for k in groups if k != nodes]
+    return nodes, fsx
+
+
+def test_security_groups_allow_only_the_cluster_the_file_system_and_endpoints(compute):
+    nodes, fsx = _security_groups(compute)
+    resources = compute.to_json()["Resources"]
+    assert "SecurityGroupIngress" not in resources[nodes]["Properties"]
+    rules = set()
+    for r in resources.values():
+        if r["Type"] in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+            p = r["Properties"]
+            peer = p.get("SourceSecurityGroupId") or p.get("DestinationSecurityGroupId")
+            peer = peer["Fn::GetAtt"][0] if "Fn::GetAtt" in peer else "endpoints" if "Endpoint" in str(peer) else str(peer)
+            direction = "in" if r["Type"].endswith("Ingress") else "out"
+            rules.add((direction, p["GroupId"]["Fn::GetAtt"][0], p["IpProtocol"], p.get("FromPort"), peer))
+    # EFA-enabled Lustre (reference agency): all traffic within the nodes, within the file
+    # system's group and between the two; HTTPS from the nodes to the endpoints; nothing else.
+    assert rules == {
+        ("in", nodes, "-1", None, nodes), ("out", nodes, "-1", None, nodes),
+        ("in", nodes, "-1", None, fsx), ("out", nodes, "-1", None, fsx),
+        ("in", fsx, "-1", None, fsx), ("out", fsx, "-1", None, fsx),
+        ("in", fsx, "-1", None, nodes), ("out", fsx, "-1", None, nodes),
+        ("out", nodes, "tcp", 443, "endpoints"),
+    }
     assert "0.0.0.0/0" not in str(compute.to_json())
+
+
+def test_lustre_file_system(compute):
+    compute.has_resource("AWS::FSx::FileSystem", {
+        "Properties": Match.object_like({
+            "FileSystemType": "LUSTRE", "StorageCapacity": 2400, "StorageType": "SSD",
+            "KmsKeyId": {"Fn::ImportValue": Match.string_like_regexp("FsxKey")},
+            "LustreConfiguration": Match.object_like({
+                "DeploymentType": "PERSISTENT_2", "EfaEnabled": True, "DataCompressionType": "LZ4",
+                "PerUnitStorageThroughput": {"Ref": "LustreThroughputPerTiB"}}),
+        }),
+        "DeletionPolicy": "Retain",
+    })
+    assert compute.to_json()["Parameters"]["LustreThroughputPerTiB"]["Default"] == "500"
 
 
 def test_placement_and_capacity(compute):

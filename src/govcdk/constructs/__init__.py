@@ -1,7 +1,16 @@
 """AWS CDK v2 L3 constructs with secure GovCloud defaults, one public construct per module."""
 
-from govcdk.constructs.gpu_cluster import GpuCluster
+from govcdk.constructs.gpu_cluster import (
+    CapacityBlock,
+    CapacityReservation,
+    GpuCluster,
+    LustreStorage,
+    OnDemand,
+)
 from govcdk.constructs.isolated_vpc import IsolatedVpc
 from govcdk.constructs.keyring import AgencyKeyring, UnknownKeyPurposeError
 
-__all__ = ["AgencyKeyring", "GpuCluster", "IsolatedVpc", "UnknownKeyPurposeError"]
+__all__ = [
+    "AgencyKeyring", "CapacityBlock", "CapacityReservation", "GpuCluster", "IsolatedVpc",
+    "LustreStorage", "OnDemand", "UnknownKeyPurposeError",
+]

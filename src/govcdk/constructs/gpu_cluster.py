@@ -1,22 +1,29 @@
 """GpuCluster: an EFA-connected GPU training cluster with no path to the internet.
 
-Controls: SC-7 / SC-7(5) (security group closed to itself), AC-3 / CM-6 (IMDSv2), SC-28(1)
-(EBS encrypted with a customer-managed key), AC-17 (SSM only, no key pair), CA-7 (detailed
-monitoring).
+Controls: SC-7 / SC-7(5) (security groups closed to the cluster), AC-3 / CM-6 (IMDSv2),
+SC-28(1) (EBS and FSx for Lustre encrypted with customer-managed keys), AC-17 (SSM only, no key
+pair), CA-7 (detailed monitoring), SC-13 (FIPS endpoints for AWS clients on the nodes).
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping, Sequence, Union
 
-from aws_cdk import Aws, CfnMapping, CfnParameter, CfnTag, Fn, Stack
+from aws_cdk import Aws, CfnMapping, CfnParameter, CfnTag, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_fsx as fsx
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from govcdk import govcloud, instances
+
+if TYPE_CHECKING:
+    from govcdk.constructs.isolated_vpc import IsolatedVpc
+    from govcdk.constructs.keyring import AgencyKeyring
 
 USER_DATA = """#!/bin/bash
 # govcdk: FIPS 140-3 endpoints for every AWS SDK and CLI on the node. Nothing is downloaded:
@@ -25,43 +32,139 @@ set -euo pipefail
 echo 'AWS_USE_FIPS_ENDPOINT=true' >> /etc/environment
 """
 
+RESERVATION_ID_RE = re.compile(r"cr-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+"""A capacity reservation id (EC2 API Reference, ``CapacityReservation``): ``cr-`` and 8 or 17
+hex digits. Capacity Blocks are capacity reservations too."""
+
+AMI_ID_RE = re.compile(r"ami-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+
+SSM_PARAMETER_RE = re.compile(r"/[A-Za-z0-9_./-]{1,1010}")
+
+LUSTRE_THROUGHPUT_PER_TIB = (125, 250, 500, 1000)
+"""``PerUnitStorageThroughput`` values for ``PERSISTENT_2`` SSD file systems, MB/s per TiB
+(Amazon FSx API Reference, ``CreateFileSystemLustreConfiguration``)."""
+
+LUSTRE_PORTS = ((988, 988), (1018, 1023))
+"""TCP ports of Lustre LNET traffic (FSx for Lustre User Guide, "File system access control
+with Amazon VPC")."""
+
+
+@dataclass(frozen=True)
+class OnDemand:
+    """Launch On-Demand into a cluster placement group (the default)."""
+
+
+@dataclass(frozen=True)
+class CapacityReservation:
+    """Launch into one targeted On-Demand Capacity Reservation.
+
+    :param reservation_id: ``cr-`` and 8 or 17 hex digits; the default of the template
+        parameter ``CapacityReservationId``, so a new reservation needs no new synthesis.
+    :param availability_zone: the reservation's AZ name, if known; the cluster's subnets must
+        be in it (a reservation serves one AZ).
+    """
+
+    reservation_id: str
+    availability_zone: str | None = None
+
+    market_type = None
+
+
+@dataclass(frozen=True)
+class CapacityBlock(CapacityReservation):
+    """Launch into an EC2 Capacity Block for ML (``InstanceMarketOptions.MarketType:
+    capacity-block``, targeted by its reservation id). Capacity Blocks are placed co-located by
+    EC2, so no placement group is created."""
+
+    market_type = "capacity-block"
+
+
+Capacity = Union[OnDemand, CapacityReservation, CapacityBlock]
+
+
+@dataclass(frozen=True)
+class LustreStorage:
+    """Shared FSx for Lustre storage for the cluster.
+
+    :param storage_capacity_gib: 1200, or a multiple of 2400 (``PERSISTENT_2`` SSD), default 1200.
+    :param throughput_per_tib: MB/s per TiB, one of :data:`LUSTRE_THROUGHPUT_PER_TIB`; the
+        default of the template parameter ``LustreThroughputPerTiB``. Default 250.
+    :param efa: ``EfaEnabled`` (EFA and GPUDirect Storage). ``None`` (default) = when the
+        cluster uses EFA. Needs ``PERSISTENT_2`` and a metadata configuration (both always set
+        here) and security groups open to all traffic within the cluster (set here). It cannot
+        be changed after creation, and it freezes ``PerUnitStorageThroughput``.
+    :param backup_retention_days: automatic daily backups kept 0..90 days (CP-9), default 7.
+    """
+
+    storage_capacity_gib: int = 1200
+    throughput_per_tib: int = 250
+    efa: bool | None = None
+    backup_retention_days: int = 7
+
 
 class GpuCluster(Construct):
-    """A fixed-size Auto Scaling group of GPU nodes in one cluster placement group.
+    """A fixed-size Auto Scaling group of accelerated nodes in one availability zone.
 
     - Launch template: IMDSv2 required with hop limit 1 (2 when ``containers=True``); gp3 root
-      volume encrypted with ``ebs_key``; no key pair; an instance profile with
+      volume encrypted with the keyring's ``ebs`` key; no key pair; an instance profile with
       ``AmazonSSMManagedInstanceCore`` (partition-aware managed-policy ARN); detailed
       monitoring; user data that turns on FIPS endpoints and downloads nothing.
-    - Network interfaces: the EFA layout of :func:`govcdk.instances.efa_layout` (EC2 User
-      Guide, "Maximize network bandwidth on Amazon EC2 instances with multiple network cards"),
-      no public IP.
-    - Security group: all traffic to and from itself only (EFA OS bypass requires it, EC2 User
-      Guide "Prepare an EFA-enabled security group"), TCP 443 to the VPC endpoints' security
-      group, nothing else.
-    - Placement: a cluster placement group in one subnet (EFA does not cross availability
-      zones).
-    - AMI: the CloudFormation parameter ``GpuAmiId`` of type
+    - Network interfaces: :func:`govcdk.instances.efa_layout` (EC2 User Guide,
+      ``efa-acc-inst-types``), or one ENA interface with ``efa=False``; every interface in the
+      cluster security group, no public IP.
+    - Security group (:attr:`security_group`): all traffic to and from itself only (EFA OS
+      bypass requires it, EC2 User Guide "Prepare an EFA-enabled security group"), TCP 443 to
+      the VPC endpoints' security group, Lustre traffic to and from the file system's security
+      group when there is one, nothing else, no CIDR anywhere.
+    - Placement: one availability zone (EFA does not cross AZs). On-Demand: a cluster placement
+      group (:attr:`placement_group`). A capacity reservation or Capacity Block: no placement
+      group; the launch template targets the reservation through the template parameter
+      ``CapacityReservationId``.
+    - AMI: never looked up at synth time. Either the template parameter ``GpuAmiId`` of type
       ``AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`` defaulting to ``ami_ssm_parameter``,
-      resolved at deploy time, never looked up at synth time. The image must carry the EFA
-      software and NCCL (AWS Deep Learning AMI or equivalent).
+      or of type ``AWS::EC2::Image::Id`` defaulting to ``ami_ids[<stack region>]``. The image
+      must carry the EFA software, NCCL and the GPU driver (AWS Deep Learning AMI or
+      equivalent): the nodes cannot reach the internet.
+    - Shared storage (optional, :attr:`file_system`): FSx for Lustre ``PERSISTENT_2`` in the
+      cluster's first subnet, encrypted with the keyring's ``fsx`` key, LZ4 compression,
+      automatic metadata, ``EfaEnabled`` per :class:`LustreStorage`, its own security group
+      (:attr:`file_system_security_group`) allowing TCP 988 and 1018-1023 (all traffic when
+      EFA is enabled, as FSx requires) only within itself and with the nodes.
 
-    :param vpc: the VPC (an :class:`~govcdk.constructs.IsolatedVpc`'s ``.vpc``).
-    :param subnet: the one subnet nodes launch in.
-    :param endpoint_security_group: the VPC endpoints' security group (443 egress target).
-    :param ebs_key: customer-managed key for EBS (the keyring's ``ebs`` key).
-    :param instance_type: an EFA-capable accelerated type offered in the stack's region.
+    :param vpc: an :class:`~govcdk.constructs.IsolatedVpc`, or any ``ec2.IVpc`` together with
+        ``subnets`` and ``endpoint_security_group``.
+    :param keyring: the :class:`~govcdk.constructs.AgencyKeyring`; its ``ebs`` key (and ``fsx``
+        key with ``shared_storage``) is used. Its EBS key policy lets the Auto Scaling
+        service-linked role use the key, so encrypted launches do not fail.
+    :param instance_type: an accelerated type offered in the stack's region (cfn-lint's region
+        data) with govcdk instance facts (``govcdk facts list``).
     :param node_count: 1..``max_nodes`` (default ``max_nodes`` 64).
-    :param ami_ssm_parameter: SSM parameter name holding the AMI id.
-    :param root_volume_gib: root volume size, GiB (default 512).
+    :param ami_ssm_parameter: SSM parameter name holding the AMI id; or
+    :param ami_ids: AMI id per region (``{"us-gov-west-1": "ami-..."}``); exactly one of the two.
+    :param subnets: subnets for the nodes, all in one AZ. Default: the IsolatedVpc's isolated
+        subnet in ``availability_zone``.
+    :param availability_zone: the AZ name, default the IsolatedVpc's first AZ (or the
+        reservation's AZ when the capacity names one).
+    :param endpoint_security_group: the VPC endpoints' security group (443 egress target);
+        default the IsolatedVpc's.
+    :param efa: attach EFA interfaces (default ``True``).
+    :param capacity: :class:`OnDemand` (default), :class:`CapacityReservation` or
+        :class:`CapacityBlock`.
+    :param shared_storage: :class:`LustreStorage` or ``None`` (default).
+    :param root_volume_gib: root volume size, GiB, 8..16384 (default 512).
     :param root_device_name: default ``/dev/sda1`` (Deep Learning AMI, Ubuntu).
     :param containers: allow IMDS hop limit 2 for containers (default False).
     :param launch_tags: tags for the launch template and, through its ``TagSpecifications``,
         every instance, volume and network interface it launches (CDK's ``Tags`` do not reach
         into launch-template data).
-    :raises ValueError: node count outside 1..max_nodes, instance type not offered in the
-        region (the message lists the accelerated types offered there), unknown type, type
-        without EFA.
+    :param allow_commercial: allow a stack region outside GovCloud (US) (default False).
+    :raises ValueError: node count outside 1..max_nodes; instance type unknown (message lists
+        the known types), not offered in the stack's region (lists the EFA-capable types offered
+        there) or without EFA while ``efa=True``; subnets in more than one AZ (or AZs that
+        cannot be read) with a placement group or EFA; a reservation id not ``cr-...``; a
+        reservation AZ other than the subnets'; AMI inputs missing, both given or malformed;
+        Lustre capacity, throughput or backup days outside what FSx allows; a region outside
+        GovCloud without ``allow_commercial``.
     """
 
     def __init__(
@@ -69,32 +172,61 @@ class GpuCluster(Construct):
         scope: Construct,
         id: str,
         *,
-        vpc: ec2.IVpc,
-        subnet: ec2.ISubnet,
-        endpoint_security_group: ec2.ISecurityGroup,
-        ebs_key: kms.IKey,
+        vpc: "IsolatedVpc | ec2.IVpc",
+        keyring: "AgencyKeyring",
         instance_type: str,
         node_count: int,
-        ami_ssm_parameter: str,
+        ami_ssm_parameter: str | None = None,
+        ami_ids: Mapping[str, str] | None = None,
         max_nodes: int = 64,
+        subnets: Sequence[ec2.ISubnet] | None = None,
+        availability_zone: str | None = None,
+        endpoint_security_group: ec2.ISecurityGroup | None = None,
+        efa: bool = True,
+        capacity: Capacity | None = None,
+        shared_storage: LustreStorage | None = None,
         root_volume_gib: int = 512,
         root_device_name: str = "/dev/sda1",
         containers: bool = False,
         launch_tags: Mapping[str, str] | None = None,
+        allow_commercial: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        if not 1 <= node_count <= max_nodes:
-            raise ValueError(f"node_count={node_count}: allowed 1..{max_nodes}")
         region = Stack.of(self).region
-        if govcloud.is_govcloud(region) and instance_type not in govcloud.instance_types(region):
-            raise ValueError(
-                f"instance type {instance_type} is not offered in {region}; EFA-capable accelerated "
-                f"types offered there: {', '.join(instances.efa_instance_types(region))}")
-        layout = instances.efa_layout(instance_type)
+        govcloud.check_stack_region(region, allow_commercial=allow_commercial)
+        capacity = OnDemand() if capacity is None else capacity
+        _check_counts(node_count, max_nodes, root_volume_gib)
+        for name, flag in (("efa", efa), ("containers", containers)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"{name}={flag!r}: allowed True or False")
+        layout = _layout(instance_type, region, efa)
         self.instance_facts = instances.facts(instance_type)
+        self.interfaces = layout
+        if not isinstance(capacity, (OnDemand, CapacityReservation)):
+            raise ValueError(f"capacity={capacity!r}: allowed OnDemand(), CapacityReservation(...) "
+                             "or CapacityBlock(...)")
+        if isinstance(capacity, CapacityReservation) and not (
+                isinstance(capacity.reservation_id, str) and RESERVATION_ID_RE.fullmatch(capacity.reservation_id)):
+            raise ValueError(f"reservation_id={capacity.reservation_id!r}: allowed 'cr-' and 8 or 17 "
+                             "lower-case hex digits")
+        self._check_lustre(shared_storage)
+
+        isolated = _as_isolated(vpc)
+        ec2_vpc: ec2.IVpc = isolated.vpc if isolated is not None else vpc  # type: ignore[assignment]
+        reserved_az = capacity.availability_zone if isinstance(capacity, CapacityReservation) else None
+        self.subnets = _subnets(isolated, subnets, availability_zone or reserved_az)
+        self.availability_zone = _one_az(self.subnets)
+        if reserved_az is not None and self.availability_zone is not None and reserved_az != self.availability_zone:
+            raise ValueError(f"the capacity reservation is in {reserved_az} but the subnets are in "
+                             f"{self.availability_zone}; a reservation serves one availability zone")
+        if endpoint_security_group is None:
+            if isolated is None:
+                raise ValueError("endpoint_security_group is required when vpc is not an IsolatedVpc")
+            endpoint_security_group = isolated.endpoint_security_group
+        ebs_key = keyring.key_for("ebs")
 
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+            self, "SecurityGroup", vpc=ec2_vpc, allow_all_outbound=False,
             description="GPU nodes: all traffic within the cluster (EFA), HTTPS to VPC endpoints",
         )
         self.security_group.add_ingress_rule(self.security_group, ec2.Port.all_traffic(), "EFA: all traffic from cluster nodes")
@@ -108,14 +240,7 @@ class GpuCluster(Construct):
         )
         profile = iam.CfnInstanceProfile(self, "InstanceProfile", roles=[self.role.role_name])
 
-        self.ami_parameter = CfnParameter(
-            self, "GpuAmiId", type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-            default=ami_ssm_parameter,
-            description="SSM parameter holding the GPU AMI id (must carry EFA and NCCL)",
-        )
-        self.ami_parameter.override_logical_id("GpuAmiId")
-
-        self.placement_group = ec2.CfnPlacementGroup(self, "PlacementGroup", strategy="cluster")
+        self.ami_parameter = self._ami_parameter(region, ami_ssm_parameter, ami_ids)
 
         # The instance type is written per region: this template carries it only for the
         # region it was validated against (govcloud.instance_types), so it cannot be launched
@@ -124,6 +249,31 @@ class GpuCluster(Construct):
         type_map = CfnMapping(self, "InstanceTypeByRegion",
                               mapping={region: {"InstanceType": instance_type}})
         type_map.override_logical_id("GpuInstanceTypeByRegion")
+
+        self.placement_group: ec2.CfnPlacementGroup | None = None
+        self.reservation_parameter: CfnParameter | None = None
+        placement = reservation_spec = market = None
+        if isinstance(capacity, CapacityReservation):
+            self.reservation_parameter = CfnParameter(
+                self, "CapacityReservationId", type="String", default=capacity.reservation_id,
+                allowed_pattern=RESERVATION_ID_RE.pattern,
+                constraint_description="a capacity reservation id: cr- and 8 or 17 hex digits",
+                description=("Capacity Block" if capacity.market_type else "Capacity reservation")
+                + " the GPU nodes launch into (one availability zone)",
+            )
+            self.reservation_parameter.override_logical_id("CapacityReservationId")
+            reservation_spec = ec2.CfnLaunchTemplate.CapacityReservationSpecificationProperty(
+                capacity_reservation_target=ec2.CfnLaunchTemplate.CapacityReservationTargetProperty(
+                    capacity_reservation_id=self.reservation_parameter.value_as_string))
+            if capacity.market_type:
+                market = ec2.CfnLaunchTemplate.InstanceMarketOptionsProperty(market_type=capacity.market_type)
+        else:
+            self.placement_group = ec2.CfnPlacementGroup(self, "PlacementGroup", strategy="cluster")
+            placement = ec2.CfnLaunchTemplate.PlacementProperty(group_name=self.placement_group.ref)
+
+        self.file_system = self.file_system_security_group = None
+        if shared_storage is not None:
+            self._lustre(ec2_vpc, keyring, shared_storage, efa)
 
         tag_list = [CfnTag(key=k, value=v) for k, v in sorted((launch_tags or {}).items())]
         interfaces = [
@@ -157,7 +307,9 @@ class GpuCluster(Construct):
                 )],
                 monitoring=ec2.CfnLaunchTemplate.MonitoringProperty(enabled=True),
                 network_interfaces=interfaces,
-                placement=ec2.CfnLaunchTemplate.PlacementProperty(group_name=self.placement_group.ref),
+                placement=placement,
+                capacity_reservation_specification=reservation_spec,
+                instance_market_options=market,
                 user_data=Fn.base64(USER_DATA),
                 tag_specifications=[
                     ec2.CfnLaunchTemplate.TagSpecificationProperty(resource_type=rt, tags=tag_list)
@@ -174,5 +326,183 @@ class GpuCluster(Construct):
                 launch_template_id=self.launch_template.ref,
                 version=self.launch_template.attr_latest_version_number,
             ),
-            vpc_zone_identifier=[subnet.subnet_id],
+            vpc_zone_identifier=[s.subnet_id for s in self.subnets],
         )
+
+    # -- parts ------------------------------------------------------------------------------
+
+    def _ami_parameter(self, region: str, ssm_name: str | None,
+                       ami_ids: Mapping[str, str] | None) -> CfnParameter:
+        if (ssm_name is None) == (ami_ids is None):
+            raise ValueError("give exactly one of ami_ssm_parameter (an SSM parameter name holding "
+                             "the AMI id) and ami_ids (an AMI id per region)")
+        if ssm_name is not None:
+            if not (isinstance(ssm_name, str) and SSM_PARAMETER_RE.fullmatch(ssm_name)):
+                raise ValueError(f"ami_ssm_parameter={ssm_name!r}: allowed an SSM parameter name: '/' "
+                                 "then letters, digits, '_', '.', '-' or '/'")
+            param = CfnParameter(
+                self, "GpuAmiId", type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", default=ssm_name,
+                description="SSM parameter holding the GPU AMI id (must carry EFA, NCCL and the GPU driver)")
+        else:
+            if not isinstance(ami_ids, Mapping) or not ami_ids:
+                raise ValueError("ami_ids: give a mapping of region to AMI id, e.g. "
+                                 "{'us-gov-west-1': 'ami-0123456789abcdef0'}")
+            for r, ami in ami_ids.items():
+                if not (isinstance(ami, str) and AMI_ID_RE.fullmatch(ami)):
+                    raise ValueError(f"ami_ids[{r!r}]={ami!r}: allowed 'ami-' and 8 or 17 lower-case hex digits")
+            if region not in ami_ids:
+                raise ValueError(f"ami_ids has no AMI for the stack's region {region}; it has: "
+                                 f"{', '.join(sorted(map(str, ami_ids)))}")
+            param = CfnParameter(
+                self, "GpuAmiId", type="AWS::EC2::Image::Id", default=ami_ids[region],
+                description=f"GPU AMI id in {region} (must carry EFA, NCCL and the GPU driver)")
+        param.override_logical_id("GpuAmiId")
+        return param
+
+    @staticmethod
+    def _check_lustre(storage: LustreStorage | None) -> None:
+        if storage is None:
+            return
+        if not isinstance(storage, LustreStorage):
+            raise ValueError(f"shared_storage={storage!r}: allowed LustreStorage(...) or None")
+        cap = storage.storage_capacity_gib
+        if not _is_int(cap) or not (cap == 1200 or (cap > 0 and cap % 2400 == 0)):
+            raise ValueError(f"storage_capacity_gib={cap!r}: allowed 1200 or a multiple of 2400 "
+                             "(FSx for Lustre PERSISTENT_2 SSD)")
+        if storage.throughput_per_tib not in LUSTRE_THROUGHPUT_PER_TIB or not _is_int(storage.throughput_per_tib):
+            raise ValueError(f"throughput_per_tib={storage.throughput_per_tib!r}: allowed "
+                             f"{', '.join(map(str, LUSTRE_THROUGHPUT_PER_TIB))} (MB/s per TiB, PERSISTENT_2)")
+        days = storage.backup_retention_days
+        if not _is_int(days) or not 0 <= days <= 90:
+            raise ValueError(f"backup_retention_days={days!r}: allowed 0..90")
+        if storage.efa is not None and not isinstance(storage.efa, bool):
+            raise ValueError(f"LustreStorage.efa={storage.efa!r}: allowed True, False or None")
+
+    def _lustre(self, vpc: ec2.IVpc, keyring: "AgencyKeyring", storage: LustreStorage, cluster_efa: bool) -> None:
+        efa = cluster_efa if storage.efa is None else storage.efa
+        if efa and not cluster_efa:
+            raise ValueError("LustreStorage.efa=True needs an EFA cluster (efa=True)")
+        sg = ec2.SecurityGroup(
+            self, "FileSystemSecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description="FSx for Lustre: Lustre traffic with the GPU nodes and within the file system only",
+        )
+        nodes = self.security_group
+        if efa:
+            # FSx for Lustre User Guide, "EFA-enabled security groups": all traffic to and from
+            # the group itself and the clients' group.
+            for peer in (sg, nodes):
+                sg.add_ingress_rule(peer, ec2.Port.all_traffic(), "EFA Lustre: all traffic within the cluster")
+                sg.add_egress_rule(peer, ec2.Port.all_traffic(), "EFA Lustre: all traffic within the cluster")
+            nodes.add_ingress_rule(sg, ec2.Port.all_traffic(), "EFA Lustre: all traffic from the file system")
+            nodes.add_egress_rule(sg, ec2.Port.all_traffic(), "EFA Lustre: all traffic to the file system")
+        else:
+            for low, high in LUSTRE_PORTS:
+                port = ec2.Port.tcp(low) if low == high else ec2.Port.tcp_range(low, high)
+                for peer in (sg, nodes):
+                    sg.add_ingress_rule(peer, port, "Lustre LNET")
+                    sg.add_egress_rule(peer, port, "Lustre LNET")
+                nodes.add_ingress_rule(sg, port, "Lustre LNET from the file system")
+                nodes.add_egress_rule(sg, port, "Lustre LNET to the file system")
+        throughput = CfnParameter(
+            self, "LustreThroughputPerTiB", type="Number", default=str(storage.throughput_per_tib),
+            allowed_values=[str(v) for v in LUSTRE_THROUGHPUT_PER_TIB],
+            description="FSx for Lustre PERSISTENT_2 throughput, MB/s per TiB"
+                        + (" (fixed once an EFA-enabled file system exists)" if efa else ""))
+        throughput.override_logical_id("LustreThroughputPerTiB")
+        self.file_system_security_group = sg
+        self.file_system = fsx.CfnFileSystem(
+            self, "FileSystem",
+            file_system_type="LUSTRE", file_system_type_version="2.15", storage_type="SSD",
+            storage_capacity=storage.storage_capacity_gib,
+            subnet_ids=[self.subnets[0].subnet_id],
+            security_group_ids=[sg.security_group_id],
+            kms_key_id=keyring.key_for("fsx").key_id,
+            lustre_configuration=fsx.CfnFileSystem.LustreConfigurationProperty(
+                deployment_type="PERSISTENT_2",
+                per_unit_storage_throughput=throughput.value_as_number,
+                data_compression_type="LZ4",
+                metadata_configuration=fsx.CfnFileSystem.MetadataConfigurationProperty(mode="AUTOMATIC"),
+                efa_enabled=efa,
+                automatic_backup_retention_days=storage.backup_retention_days,
+                copy_tags_to_backups=True,
+            ),
+        )
+        self.file_system.apply_removal_policy(RemovalPolicy.RETAIN)
+
+
+# -- validation helpers ----------------------------------------------------------------------
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_counts(node_count: int, max_nodes: int, root_volume_gib: int) -> None:
+    if not _is_int(max_nodes) or max_nodes < 1:
+        raise ValueError(f"max_nodes={max_nodes!r}: allowed a whole number >= 1")
+    if not _is_int(node_count) or not 1 <= node_count <= max_nodes:
+        raise ValueError(f"node_count={node_count!r}: allowed 1..{max_nodes}")
+    if not _is_int(root_volume_gib) or not 8 <= root_volume_gib <= 16384:
+        raise ValueError(f"root_volume_gib={root_volume_gib!r}: allowed 8..16384 (gp3)")
+
+
+def _layout(instance_type: str, region: str, efa: bool) -> list[instances.InterfaceSpec]:
+    if not isinstance(instance_type, str):
+        raise ValueError(f"instance_type={instance_type!r}: give an instance type name, e.g. p5.48xlarge")
+    f = instances.facts(instance_type)  # UnknownInstanceTypeError (a ValueError) lists known types
+    if govcloud.is_govcloud(region) and instance_type not in govcloud.instance_types(region):
+        raise ValueError(
+            f"instance type {instance_type} is not offered in {region}; EFA-capable accelerated "
+            f"types offered there: {', '.join(instances.efa_instance_types(region))}")
+    if not efa:
+        return instances.ena_layout()
+    if not f.efa_supported or f.maximum_efa_interfaces < 1:
+        offered = instances.efa_instance_types(region) if govcloud.is_govcloud(region) else []
+        raise ValueError(f"{instance_type} does not support EFA; pass efa=False or choose an "
+                         f"EFA-capable type{' offered in ' + region if offered else ''}"
+                         f"{': ' + ', '.join(offered) if offered else ''}")
+    return instances.efa_layout(instance_type)
+
+
+def _as_isolated(vpc: object) -> "IsolatedVpc | None":
+    from govcdk.constructs.isolated_vpc import IsolatedVpc
+
+    return vpc if isinstance(vpc, IsolatedVpc) else None
+
+
+def _subnets(isolated: "IsolatedVpc | None", subnets: Sequence[ec2.ISubnet] | None,
+             az: str | None) -> list[ec2.ISubnet]:
+    if subnets is not None:
+        subnets = list(subnets)
+        if not subnets:
+            raise ValueError("subnets: give at least one subnet")
+        return subnets
+    if isolated is None:
+        raise ValueError("subnets is required when vpc is not an IsolatedVpc")
+    candidates = isolated.isolated_subnets
+    if az is None:
+        return candidates[:1]
+    chosen = [s for s in candidates if s.availability_zone == az]
+    if not chosen:
+        have = ", ".join(str(s.availability_zone) for s in candidates)
+        raise ValueError(f"availability_zone={az!r}: the VPC has isolated subnets in {have}")
+    return chosen
+
+
+def _one_az(subnets: Sequence[ec2.ISubnet]) -> str | None:
+    azs = []
+    for s in subnets:
+        try:
+            az = s.availability_zone
+        except Exception:  # noqa: BLE001 - CDK throws for a subnet imported without its AZ
+            az = None
+        if az is None or Token.is_unresolved(az):
+            if len(subnets) > 1:
+                raise ValueError("cannot tell the availability zone of every subnet; give subnets whose "
+                                 "availability_zone is known, or one subnet")
+            return None
+        azs.append(az)
+    if len(set(azs)) > 1:
+        raise ValueError(f"subnets span availability zones {', '.join(sorted(set(azs)))}: a cluster "
+                         "placement group, a capacity reservation and EFA traffic each stay within one "
+                         "availability zone; give subnets in one")
+    return azs[0] if azs else None

@@ -6,25 +6,47 @@ from typing import Any
 
 from constructs import Construct
 
-from govcdk.config import AgencyConfig
+from govcdk.config import AgencyConfig, CapacityType
 from govcdk.constructs import AgencyKeyring, GpuCluster, IsolatedVpc
+from govcdk.constructs.gpu_cluster import CapacityBlock, CapacityReservation, LustreStorage, OnDemand
 from govcdk.stacks.base import AgencyStack, agency_tags
 
 
+def _capacity(config: AgencyConfig) -> OnDemand | CapacityReservation:
+    cap = config.cluster.capacity
+    if cap.type is CapacityType.CAPACITY_BLOCK:
+        return CapacityBlock(reservation_id=cap.reservation_id)  # type: ignore[arg-type]
+    if cap.type is CapacityType.CAPACITY_RESERVATION:
+        return CapacityReservation(reservation_id=cap.reservation_id)  # type: ignore[arg-type]
+    return OnDemand()
+
+
 class ComputeStack(AgencyStack):
-    """Holds :attr:`cluster`, a :class:`GpuCluster` in the network's first isolated subnet."""
+    """Holds :attr:`cluster`, a :class:`GpuCluster` in one availability zone of the network
+    (``cluster.availability_zone``, default the first)."""
 
     def __init__(self, scope: Construct, id: str, *, config: AgencyConfig, keyring: AgencyKeyring,
                  network: IsolatedVpc, **kwargs: Any) -> None:
         super().__init__(scope, id, config=config, description="GPU training cluster", **kwargs)
+        c = config.cluster
+        lustre = c.lustre
         self.cluster = GpuCluster(
             self, "Cluster",
-            vpc=network.vpc,
-            subnet=network.isolated_subnets[0],
-            endpoint_security_group=network.endpoint_security_group,
-            ebs_key=keyring.key_for("ebs"),
-            instance_type=config.cluster.instance_type,
-            node_count=config.cluster.node_count,
+            vpc=network,
+            keyring=keyring,
+            instance_type=c.instance_type,
+            node_count=c.node_count,
+            availability_zone=c.availability_zone,
             ami_ssm_parameter=config.ami_parameter,
+            ami_ids=c.ami_ids,
+            containers=c.containers,
+            root_volume_gib=c.root_volume_gib,
+            capacity=_capacity(config),
+            shared_storage=LustreStorage(
+                storage_capacity_gib=lustre.storage_capacity_gib,
+                throughput_per_tib=lustre.throughput_per_tib,
+                efa=lustre.efa,
+                backup_retention_days=lustre.backup_retention_days,
+            ) if lustre is not None else None,
             launch_tags=agency_tags(config),
         )
