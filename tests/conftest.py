@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 configure_jsii(ROOT)  # before anything imports aws_cdk
 
 REFERENCE = ROOT / "agencies" / "reference.yaml"
+EAST = ROOT / "agencies" / "east.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +37,33 @@ def reference_assembly(tmp_path_factory, reference_config) -> Path:
 @pytest.fixture(scope="session")
 def reference_templates(reference_assembly) -> dict[str, dict]:
     """Stack name -> decoded template of the reference agency."""
-    manifest = json.loads((reference_assembly / "manifest.json").read_text())
-    out = {}
-    for name, art in manifest["artifacts"].items():
-        if art["type"] == "aws:cloudformation:stack":
-            out[name] = json.loads((reference_assembly / art["properties"]["templateFile"]).read_text())
+    return _templates(reference_assembly)
+
+
+def _templates(assembly: Path) -> dict[str, dict]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return {name: json.loads((assembly / art["properties"]["templateFile"]).read_text())
+            for name, art in manifest["artifacts"].items() if art["type"] == "aws:cloudformation:stack"}
+
+
+@pytest.fixture(scope="session")
+def east_config():
+    from govcdk.config import load_agency
+
+    return load_agency(EAST)
+
+
+@pytest.fixture(scope="session")
+def east_assembly(tmp_path_factory, east_config) -> Path:
+    """The second example agency (us-gov-east-1, Moderate, p6-b200.48xlarge Capacity Block),
+    synthesized once."""
+    from govcdk.stacks import build_app
+
+    out = tmp_path_factory.mktemp("east") / "cdk.out"
+    build_app(east_config, out).synth()
     return out
+
+
+@pytest.fixture(scope="session")
+def east_templates(east_assembly) -> dict[str, dict]:
+    return _templates(east_assembly)

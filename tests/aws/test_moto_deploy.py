@@ -1,5 +1,6 @@
-"""Deploy every synthesized stack of the reference agency into moto's CloudFormation in
-us-gov-west-1 (no real AWS: moto serves the APIs in-process) and read the result back.
+"""Deploy every synthesized stack of both example agencies into moto's CloudFormation, each in
+its region (reference: us-gov-west-1; east: us-gov-east-1; no real AWS: moto serves the APIs
+in-process) and read the result back.
 
 Every resource must be created, unless its type is listed in MOTO_UNSUPPORTED with the reason.
 MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names the bug.
@@ -24,10 +25,9 @@ pytestmark = [
     # moto says so for each type in MOTO_UNSUPPORTED; the test accounts for them itself.
     pytest.mark.filterwarnings(
         "ignore:Tried to parse AWS..(EC2..(SecurityGroupEgress|PlacementGroup|NetworkAcl|NetworkAclEntry|"
-        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?) but:UserWarning"),
+        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?|FSx..FileSystem) but:UserWarning"),
 ]
 
-REGION = "us-gov-west-1"
 
 MOTO_UNSUPPORTED = {
     "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
@@ -40,6 +40,8 @@ MOTO_UNSUPPORTED = {
                                                         "(warns 'not supported')",
     "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation": "moto 5.2 CloudFormation has no handler "
                                                                    "(warns 'not supported')",
+    "AWS::FSx::FileSystem": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's FSx "
+                            "API exists but CloudFormation does not call it",
 }
 
 
@@ -124,32 +126,48 @@ def _wait_for_stack(cfn, name: str) -> dict:
     return stack
 
 
+def _deploy(config, templates: dict, assembly: Path) -> tuple[dict, dict[str, list[dict]]]:
+    """Deploy the agency's stacks in order into the current moto account, in the agency's
+    region, as ``cdk deploy`` would (bootstrap version parameter, assets, AMI parameter)."""
+    from govcdk.stacks import stack_names
+
+    session = boto3.session.Session(region_name=config.region)
+    clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling", "s3")}
+    ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
+    if config.ami_parameter:
+        clients["ssm"].put_parameter(Name=config.ami_parameter, Value=ami, Type="String")
+    resources: dict[str, list[dict]] = {}
+    for name in stack_names(config):  # deployment order: keys, network, compute
+        template = templates[name]
+        _publish_file_assets(clients["s3"], assembly, name)
+        for fix in MOTO_WORKAROUNDS:
+            template = fix(template)
+        clients["cloudformation"].create_stack(StackName=name, TemplateBody=json.dumps(template))
+        stack = _wait_for_stack(clients["cloudformation"], name)
+        assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
+        resources[name] = clients["cloudformation"].list_stack_resources(StackName=name)["StackResourceSummaries"]
+    return clients, resources
+
+
 @pytest.fixture(scope="module")
-def deployed(reference_templates, reference_assembly, reference_config, monkeypatch_module):
+def aws_env(monkeypatch_module):
     monkeypatch_module.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch_module.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch_module.delenv("AWS_PROFILE", raising=False)
-    from govcdk.stacks import stack_names
-
     _restrict_default_sg_standin(monkeypatch_module)
+
+
+@pytest.fixture(scope="module")
+def deployed(aws_env, reference_templates, reference_assembly, reference_config):
     with mock_aws():
-        session = boto3.session.Session(region_name=REGION)
-        clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling",
-                                                           "s3")}
-        ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
-        clients["ssm"].put_parameter(Name=reference_config.ami_parameter, Value=ami, Type="String")
-        resources: dict[str, list[dict]] = {}
-        for name in stack_names(reference_config):  # deployment order: keys, network, compute
-            template = reference_templates[name]
-            _publish_file_assets(clients["s3"], reference_assembly, name)
-            for fix in MOTO_WORKAROUNDS:
-                template = fix(template)
-            clients["cloudformation"].create_stack(StackName=name, TemplateBody=json.dumps(template))
-            stack = _wait_for_stack(clients["cloudformation"], name)
-            assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
-            resources[name] = clients["cloudformation"].list_stack_resources(StackName=name)["StackResourceSummaries"]
-        yield clients, resources
+        yield _deploy(reference_config, reference_templates, reference_assembly)
+
+
+@pytest.fixture(scope="module")
+def deployed_east(aws_env, east_templates, east_assembly, east_config):
+    with mock_aws():
+        yield _deploy(east_config, east_templates, east_assembly)
 
 
 @pytest.fixture(scope="module")
@@ -159,11 +177,14 @@ def monkeypatch_module():
     mp.undo()
 
 
-def test_every_resource_created_or_listed_unsupported(deployed, reference_templates):
-    _, resources = deployed
+@pytest.mark.parametrize("agency", ["reference", "east"])
+def test_every_resource_created_or_listed_unsupported(agency, request):
+    _, resources = request.getfixturevalue("deployed" if agency == "reference" else "deployed_east")
+    templates = request.getfixturevalue(f"{agency}_templates")
+    assert sorted(resources) == sorted(templates)
     for name, summaries in resources.items():
         by_id = {s["LogicalResourceId"]: s for s in summaries}
-        for logical_id, res in reference_templates[name]["Resources"].items():
+        for logical_id, res in templates[name]["Resources"].items():
             if res["Type"] in MOTO_UNSUPPORTED:
                 continue
             s = by_id.get(logical_id)
@@ -214,13 +235,16 @@ def test_cluster_nodes_launch_in_one_az(deployed, reference_config):
 
 
 def test_cluster_security_group_rules(deployed):
+    """The nodes' group admits all traffic from itself and from the EFA-enabled Lustre file
+    system's group only; no address range at all."""
     clients, resources = deployed
-    (sg_id,) = [s["PhysicalResourceId"] for s in resources["airx-compute"]
-                if s["ResourceType"] == "AWS::EC2::SecurityGroup"]
-    (sg,) = clients["ec2"].describe_security_groups(GroupIds=[sg_id])["SecurityGroups"]
-    ingress = [(p["IpProtocol"], [g["GroupId"] for g in p.get("UserIdGroupPairs", [])], p.get("IpRanges"))
-               for p in sg["IpPermissions"]]
-    assert ingress == [("-1", [sg_id], [])]
+    sg_ids = [s["PhysicalResourceId"] for s in resources["airx-compute"] if s["ResourceType"] == "AWS::EC2::SecurityGroup"]
+    groups = {g["Description"].split(":")[0]: g
+              for g in clients["ec2"].describe_security_groups(GroupIds=sg_ids)["SecurityGroups"]}
+    nodes, fsx = groups["GPU nodes"], groups["FSx for Lustre"]
+    ingress = sorted((p["IpProtocol"], sorted(g["GroupId"] for g in p.get("UserIdGroupPairs", [])), p.get("IpRanges"))
+                     for p in nodes["IpPermissions"])
+    assert ingress == [("-1", sorted([nodes["GroupId"], fsx["GroupId"]]), [])]
 
 
 def test_vpc_endpoints_present_with_account_only_policies(deployed):
@@ -245,3 +269,23 @@ def test_default_security_group_has_no_rules(deployed):
     (sg,) = clients["ec2"].describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
     assert sg["IpPermissions"] == [] and sg["IpPermissionsEgress"] == []
+
+
+def test_east_capacity_block_nodes_in_their_availability_zone(deployed_east, east_config):
+    """The p6-b200.48xlarge nodes launch in us-gov-east-1b from a launch template that targets
+    the Capacity Block through the CapacityReservationId parameter."""
+    clients, resources = deployed_east
+    (lt_id,) = [s["PhysicalResourceId"] for s in resources["evalx-compute"]
+                if s["ResourceType"] == "AWS::EC2::LaunchTemplate"]
+    (version,) = clients["ec2"].describe_launch_template_versions(LaunchTemplateId=lt_id)["LaunchTemplateVersions"]
+    data = version["LaunchTemplateData"]
+    assert data["InstanceMarketOptions"]["MarketType"] == "capacity-block"
+    assert data["CapacityReservationSpecification"]["CapacityReservationTarget"]["CapacityReservationId"] == \
+        east_config.cluster.capacity.reservation_id
+    assert "Placement" not in data
+    reservations = clients["ec2"].describe_instances(
+        Filters=[{"Name": "tag:govcdk:agency", "Values": ["evalx"]}])["Reservations"]
+    nodes = [i for r in reservations for i in r["Instances"]]
+    assert len(nodes) == east_config.cluster.node_count == 4
+    assert {n["InstanceType"] for n in nodes} == {"p6-b200.48xlarge"}
+    assert {n["Placement"]["AvailabilityZone"] for n in nodes} == {"us-gov-east-1b"}
