@@ -203,3 +203,6 @@ class Rule:
     references: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
     raw_paths: bool = False
+    backlog: tuple[str, ...] = ()
+    """The concerns of the rule backlog (``design/RULES.md``: ``KMS-1``, ``NET-3``...) the rule
+    implements; its ``controls`` are exactly theirs (a meta-test compares them)."""

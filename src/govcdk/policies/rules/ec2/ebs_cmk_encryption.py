@@ -127,6 +127,7 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
 
 RULE = Rule(
     id="GOV-EC2-005",
+    backlog=("CMP-2",),
     name="ebs_cmk_encryption",
     title="EBS volumes and block device mappings are encrypted with a customer-managed KMS key",
     scope="resource",

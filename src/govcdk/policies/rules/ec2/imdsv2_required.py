@@ -109,6 +109,7 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
 
 RULE = Rule(
     id="GOV-EC2-004",
+    backlog=("CMP-1",),
     name="imdsv2_required",
     title="EC2 instances, launch templates and launch configurations require IMDSv2 with a "
           "response hop limit of at most 2",

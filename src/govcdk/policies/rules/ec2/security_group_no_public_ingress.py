@@ -137,6 +137,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
 
 RULE = Rule(
     id="GOV-EC2-003",
+    backlog=("NET-3",),
     name="security_group_no_public_ingress",
     title="Security groups allow no inbound traffic from 0.0.0.0/0 or ::/0 on any port",
     scope="resource",

@@ -198,6 +198,7 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
 
 RULE = Rule(
     id="GOV-EC2-001",
+    backlog=("LOG-10",),
     name="vpc_flow_logs",
     title="Every VPC has a VPC-level flow log capturing ALL traffic to a destination that "
           "meets the log retention floor",

@@ -184,6 +184,7 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
 
 RULE = Rule(
     id="GOV-EC2-002",
+    backlog=("NET-1",),
     name="vpc_no_internet_path",
     title="VPCs have no internet gateway, public NAT gateway, egress-only internet gateway or "
           "route to one",

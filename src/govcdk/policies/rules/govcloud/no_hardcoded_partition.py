@@ -178,6 +178,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
 
 RULE = Rule(
     id="GOV-GOVCLOUD-001",
+    backlog=("GOV-1",),
     name="no_hardcoded_partition",
     title="Resource properties build ARNs with AWS::Partition instead of a hard-coded "
           "commercial partition",

@@ -69,6 +69,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
 
 RULE = Rule(
     id="GOV-KMS-001",
+    backlog=("KMS-1",),
     name="kms_key_rotation",
     title="Symmetric KMS keys rotate their key material automatically at least every 365 days",
     scope="resource",

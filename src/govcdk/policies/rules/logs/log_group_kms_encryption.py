@@ -22,6 +22,7 @@ def check(resource: Any, ctx: Any) -> CheckResult:
 
 RULE = Rule(
     id="GOV-LOGS-002",
+    backlog=("LOG-7",),
     name="log_group_kms_encryption",
     title="CloudWatch log groups are encrypted with a customer-managed KMS key",
     scope="resource",

@@ -24,6 +24,7 @@ def check(resource: Any, ctx: Any) -> CheckResult:
 
 RULE = Rule(
     id="GOV-LOGS-001",
+    backlog=("LOG-6",),
     name="log_group_retention",
     title="CloudWatch log groups retain log events for at least 365 days using a valid "
           "retention value",

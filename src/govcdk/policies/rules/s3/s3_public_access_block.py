@@ -59,6 +59,7 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
 
 RULE = Rule(
     id="GOV-S3-001",
+    backlog=("STO-1",),
     name="s3_public_access_block",
     title="S3 buckets enable all four Block Public Access settings and use no public canned ACL",
     scope="resource",
