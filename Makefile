@@ -51,7 +51,7 @@ test: setup
 lock:
 	$(PY) -m pip install --quiet pip-tools
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
-	  --no-emit-trusted-host --extra dev --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	  --no-emit-trusted-host --extra dev --extra oscal --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(OUT) reports .pytest_cache build src/*.egg-info
