@@ -203,6 +203,10 @@ class Rule:
     references: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
     raw_paths: bool = False
+    equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The closest checks of other tools, by tool: ``{"checkov": ("CKV_AWS_7",), "guard":
+    ("CMK_BACKING_KEY_ROTATION_ENABLED",), "cdk-nag": ("NIST.800.53.R5-KMSBackingKeyRotationEnabled",)}``.
+    The agreement test compares verdicts through it; it never changes a verdict."""
     backlog: tuple[str, ...] = ()
     """The concerns of the rule backlog (``design/RULES.md``: ``KMS-1``, ``NET-3``...) the rule
     implements; its ``controls`` are exactly theirs (a meta-test compares them)."""
