@@ -41,15 +41,15 @@ def _write(tmp_path, **changes):
     ({"impact_level": "hi"}, r"field impact_level: bad value 'hi': Input should be 'low', 'moderate' or 'high'"),
     ({"region": "us-east-1"}, r"field region: bad value 'us-east-1': allowed: us-gov-west-1, us-gov-east-1"),
     ({"account": "12345"}, r"field account: bad value '12345': allowed: a 12-digit AWS account id"),
-    ({"cluster__node_count": 0}, r"field cluster.node_count: bad value 0: Input should be greater than or equal to 1"),
-    ({"cluster__node_count": 65}, r"field cluster.node_count: bad value 65: Input should be less than or equal to 64"),
+    ({"cluster__node_count": 0}, r"field cluster.node_count: bad value 0: allowed 1..64"),
+    ({"cluster__node_count": 65}, r"field cluster.node_count: bad value 65: allowed 1..64"),
     ({"network__cidr": "10.40.0.0/33"}, r"field network.cidr: bad value '10.40.0.0/33': not an IPv4 network"),
     ({"network__cidr": "10.40.0.1/16"}, r"field network.cidr: bad value '10.40.0.1/16': not an IPv4 network.*host bits"),
     ({"network__cidr": "8.8.0.0/16"}, r"field network.cidr: bad value '8.8.0.0/16': must lie in a private \(RFC 1918\) range"),
     ({"network__cidr": "127.0.0.0/16"}, r"field network.cidr: bad value '127.0.0.0/16': must lie in a private \(RFC 1918\) range"),
     ({"network__cidr": "169.254.0.0/16"}, r"must lie in a private \(RFC 1918\) range"),
     ({"network__cidr": "10.0.0.0/8"}, r"field network.cidr: bad value '10.0.0.0/8': prefix length must be /16 to /24"),
-    ({"network__az_count": 4}, r"field network.az_count: bad value 4: Input should be less than or equal to 3"),
+    ({"network__az_count": 4}, r"field network.az_count: bad value 4: allowed 2..3"),
     ({"logging__retention_days": 90}, r"field logging.retention_days: bad value 90: allowed: 365, 400, .* \(AU-11"),
     ({"logging__retention_days": 366}, r"field logging.retention_days: bad value 366: allowed: 365, 400"),
     ({"agency__code": "AIRX"}, r"field agency.code: bad value 'AIRX': allowed: 2..12 characters: a lower-case letter"),
@@ -57,10 +57,10 @@ def _write(tmp_path, **changes):
     ({"colour": "blue"}, r"field colour: bad value 'blue': unknown field; allowed fields here: agency, impact_level"),
     ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': not offered in us-gov-west-1; EFA-capable accelerated types offered there: .*p5.48xlarge"),
     ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1; EFA-capable accelerated types offered there: .*p6-b200.48xlarge"),
-    ({"cluster__instance_type": "t3.micro"}, r"bad value 't3.micro': offered in, but without EFA \(or without govcdk instance facts\), in us-gov-west-1"),
-    ({"cluster__instance_type": "g4dn.xlarge"}, r"bad value 'g4dn.xlarge': offered in, but without EFA"),
+    ({"cluster__instance_type": "t3.micro"}, r"bad value 't3.micro': offered in us-gov-west-1 but not an accelerated type govcdk has facts for; EFA-capable"),
+    ({"cluster__instance_type": "g4dn.xlarge"}, r"bad value 'g4dn.xlarge': offered in us-gov-west-1 but without EFA; EFA-capable accelerated types offered there: .*p5.48xlarge"),
     ({"cluster__instance_type": "P5.48XLARGE"}, r"allowed: an EC2 instance type name in lower case, e.g. p5.48xlarge"),
-    ({"cluster__node_count": True}, r"field cluster.node_count: bad value True: Input should be a valid integer \(got bool\)"),
+    ({"cluster__node_count": True}, r"field cluster.node_count: bad value True: Input should be a valid integer \(got a boolean\)"),
     ({"cluster__ami_ssm_parameter": "no-slash"}, r"allowed: an SSM parameter name: '/' then letters"),
     ({"account": 111111111111}, r'field account: bad value 111111111111: write the account id in quotes'),
     ({"cluster": ...}, r"field cluster: required field is missing"),
@@ -71,16 +71,17 @@ def _write(tmp_path, **changes):
     ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-gov-east-1": "ami-0123456789abcdef0"}}, r"field cluster.ami_ids: .*no AMI id for the agency's region us-gov-west-1"),
     ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-gov-west-1": "ami-xyz"}}, r"'ami-xyz' is not an AMI id; allowed 'ami-' and 8 or 17"),
     ({"cluster__ami_ssm_parameter": ..., "cluster__ami_ids": {"us-east-1": "ami-0123456789abcdef0"}}, r"'us-east-1' is not a GovCloud \(US\) region"),
-    ({"cluster__capacity": {"type": "capacity-block"}}, r"field cluster.capacity.reservation_id: bad value None: required for type capacity-block"),
+    ({"cluster__capacity": {"type": "capacity-block"}}, r"field cluster.capacity.reservation_id: bad value \(nothing\): required for type capacity-block"),
     ({"cluster__capacity": {"type": "on-demand", "reservation_id": "cr-0123456789abcdef0"}}, r"field cluster.capacity.reservation_id: .*only for type capacity-reservation or capacity-block"),
     ({"cluster__capacity": {"type": "capacity-reservation", "reservation_id": "cr-XYZ"}}, r"field cluster.capacity.reservation_id: bad value 'cr-XYZ': allowed: a capacity reservation id"),
     ({"cluster__capacity": {"type": "spot"}}, r"field cluster.capacity.type: bad value 'spot': Input should be 'on-demand', 'capacity-reservation' or 'capacity-block'"),
     ({"cluster__lustre": {"storage_capacity_gib": 1300}}, r"field cluster.lustre.storage_capacity_gib: bad value 1300: allowed 1200 or a multiple of 2400"),
     ({"cluster__lustre": {"throughput_per_tib": 200}}, r"field cluster.lustre.throughput_per_tib: bad value 200: allowed 125, 250, 500, 1000"),
-    ({"cluster__lustre": {"backup_retention_days": 91}}, r"field cluster.lustre.backup_retention_days: bad value 91: Input should be less than or equal to 90"),
+    ({"cluster__lustre": {"backup_retention_days": 91}}, r"field cluster.lustre.backup_retention_days: bad value 91: allowed 0..90"),
     ({"cluster__lustre": {"size": 1}}, r"field cluster.lustre.size: .*unknown field; allowed fields here: storage_capacity_gib, throughput_per_tib, efa, backup_retention_days"),
-    ({"cluster__root_volume_gib": 4}, r"field cluster.root_volume_gib: bad value 4: Input should be greater than or equal to 8"),
+    ({"cluster__root_volume_gib": 4}, r"field cluster.root_volume_gib: bad value 4: allowed 8..16384"),
     ({"cluster__containers": "yes"}, r"field cluster.containers: bad value 'yes': Input should be a valid boolean"),
+    ({"cluster__capacity": []}, r"field cluster.capacity: bad value a list of 0 item\(s\): must be a mapping of fields \(got a list\)"),
 ])
 def test_bad_agency_file_message(tmp_path, changes, expected):
     path = _write(tmp_path, **changes)
@@ -89,6 +90,37 @@ def test_bad_agency_file_message(tmp_path, changes, expected):
     msg = str(info.value)
     assert msg.startswith(f"{path}: field "), msg
     assert __import__("re").search(expected, msg), msg
+
+
+@pytest.mark.parametrize("yaml_line, expected", [
+    # YAML 1.1 would read these as 8, 16, 16 and true; an agency file reads them as YAML 1.2 does.
+    ("  node_count: 010", r"field cluster.node_count: bad value '010': Input should be a valid integer \(got a string\)"),
+    ("  node_count: 0x10", r"field cluster.node_count: bad value '0x10'"),
+    ("  node_count: 1_6", r"field cluster.node_count: bad value '1_6'"),
+    ("  containers: yes", r"field cluster.containers: bad value 'yes': Input should be a valid boolean"),
+    ("  containers: on", r"field cluster.containers: bad value 'on'"),
+    ("  ? [a, b]\n  : x", r"line \d+, column \d+\): not valid YAML: a key must be a plain name, not a list or mapping"),
+])
+def test_yaml_1_1_surprises_are_refused(tmp_path, yaml_line, expected):
+    text = (ROOT / "agencies" / "reference.yaml").read_text()
+    text = text.replace("  node_count: 2\n", "  node_count: 2\n" if "node_count" not in yaml_line else "")
+    text = text.replace("cluster:\n", "cluster:\n" + yaml_line.replace("\\n", "\n") + "\n", 1)
+    path = tmp_path / "agency.yaml"
+    path.write_text(text)
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    assert __import__("re").search(expected, str(info.value)), str(info.value)
+
+
+def test_null_blocks_mean_the_default(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(REFERENCE))
+    data["cluster"]["capacity"] = None
+    data["cluster"]["lustre"] = {"efa": None}
+    path = tmp_path / "agency.yaml"
+    path.write_text(yaml.safe_dump(data))
+    cfg = load_agency(path)
+    assert cfg.cluster.capacity.type.value == "on-demand"
+    assert cfg.cluster.lustre is not None and cfg.cluster.lustre.efa is None
 
 
 def test_region_change_reports_every_region_dependent_field(tmp_path):

@@ -12,6 +12,7 @@ and take the per-region truth from cfn-lint (what the bundled table's ``offered_
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import boto3
@@ -185,6 +186,27 @@ def test_cli_refresh_without_credentials(monkeypatch, tmp_path):
     assert result.output.startswith("govcdk: error: us-gov-east-1: no AWS credentials found")
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("config, profile, expected", [
+    ("", "nope", r"us-gov-west-1: the AWS configuration cannot be used \(The config profile \(nope\) could not be found\)"),
+])
+def test_cli_refresh_reports_a_broken_aws_configuration(monkeypatch, tmp_path, config, profile, expected):
+    """A missing profile or an unparsable config file fails when the client is created: one
+    exit-2 line naming the region, never a traceback (break-test finding)."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    cfg = tmp_path / "config"
+    cfg.write_text(config)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(cfg))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    if profile:
+        monkeypatch.setenv("AWS_PROFILE", profile)
+    result = run("facts", "refresh", "--region", "us-gov-west-1", "--output", str(tmp_path / "f.json"))
+    assert result.exit_code == 2, result.output
+    assert re.search("^govcdk: error: " + expected, result.output), result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
 
 
 def test_cli_refresh_reports_a_refused_call(aws_env, monkeypatch, tmp_path):

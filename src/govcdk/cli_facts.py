@@ -49,7 +49,8 @@ def _aws_error_message(region: str, exc: BaseException) -> str:
     if isinstance(exc, EndpointConnectionError):
         return (f"{region}: cannot reach the EC2 endpoint ({exc.kwargs.get('endpoint_url', '?')}); "
                 "check the network, proxy or VPC endpoint and run again")
-    return f"{region}: EC2 DescribeInstanceTypes failed: {exc}"
+    return (f"{region}: the AWS configuration cannot be used ({exc}); check AWS_PROFILE, "
+            "AWS_CONFIG_FILE and the credentials it names, and run again")
 
 
 def _check_output(output: Path, force: bool) -> None:
@@ -74,8 +75,15 @@ def refresh(regions: tuple[str, ...], output: Path, force: bool) -> None:
 
     from govcdk import facts as facts_mod
 
+    from botocore.exceptions import BotoCoreError
+
     regions = tuple(dict.fromkeys(regions))
-    clients = {r: boto3.client("ec2", region_name=r) for r in regions}
+    clients = {}
+    for r in regions:
+        try:
+            clients[r] = boto3.client("ec2", region_name=r)
+        except BotoCoreError as exc:  # a missing profile, an unparsable config file...
+            raise _usage_error(_aws_error_message(r, exc)) from None
     source = f"EC2 DescribeInstanceTypes in {', '.join(regions)} through boto3 {boto3.__version__}"
     try:
         table = facts_mod.refresh(clients, source=source, generated=datetime.date.today().isoformat())

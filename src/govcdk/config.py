@@ -41,6 +41,7 @@ the bad value and what is allowed; the CLI prints it and exits 2.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import ipaddress
 import re
@@ -146,7 +147,7 @@ class CapacityConfig(_Model):
 class LustreConfig(_Model):
     storage_capacity_gib: int = Field(default=1200, strict=True)
     throughput_per_tib: int = Field(default=250, strict=True)
-    efa: bool = Field(default=True, strict=True)
+    efa: bool | None = Field(default=None, strict=True)
     backup_retention_days: int = Field(default=7, ge=0, le=90, strict=True)
 
     @field_validator("storage_capacity_gib")
@@ -178,6 +179,11 @@ class Cluster(_Model):
     root_volume_gib: int = Field(default=512, ge=8, le=16384, strict=True)
     capacity: CapacityConfig = CapacityConfig()
     lustre: LustreConfig | None = None
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _capacity_null(cls, v: Any) -> Any:
+        return CapacityConfig() if v is None else v
 
     @field_validator("ami_ids")
     @classmethod
@@ -256,10 +262,14 @@ class AgencyConfig(_Model):
         itype = self.cluster.instance_type
         usable = instances.efa_instance_types(self.region)
         if itype not in usable:
-            why = ("not offered in" if itype not in govcloud.instance_types(self.region)
-                   else "offered in, but without EFA (or without govcdk instance facts), in")
+            if itype not in govcloud.instance_types(self.region):
+                why = f"not offered in {self.region}"
+            elif itype in instances.known_instance_types():
+                why = f"offered in {self.region} but without EFA"
+            else:
+                why = f"offered in {self.region} but not an accelerated type govcdk has facts for"
             problems.append(_FieldError(("cluster", "instance_type"), itype,
-                                        f"{why} {self.region}; EFA-capable accelerated types offered there: "
+                                        f"{why}; EFA-capable accelerated types offered there: "
                                         f"{', '.join(usable)}"))
         if problems:
             raise _FieldErrors(problems)
@@ -303,9 +313,25 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
         msg = "unknown field; allowed fields here: " + ", ".join(_allowed_fields(err["loc"][:-1]))
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] in ("greater_than_equal", "less_than_equal"):
+        bounds = _field_bounds(err["loc"])
+        msg = f"allowed {bounds[0]}..{bounds[1]}" if bounds else msg
+    elif err["type"] in ("model_type", "dict_type", "model_attributes_type"):
+        msg = f"must be a mapping of fields (got {_kind(err.get('input'))})"
     elif err["type"].endswith("_type"):
-        msg = f"{msg} (got {type(err.get('input')).__name__})"
+        msg = f"{msg} (got {_kind(err.get('input'))})"
     return loc, err.get("input"), msg
+
+
+def _field_bounds(loc: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """``(ge, le)`` of a numeric field, for "allowed 1..64" messages."""
+    model = _model_at(loc[:-1])
+    f = model.model_fields.get(str(loc[-1])) if model else None
+    if f is None:
+        return None
+    ge = next((m.ge for m in f.metadata if getattr(m, "ge", None) is not None), None)
+    le = next((m.le for m in f.metadata if getattr(m, "le", None) is not None), None)
+    return (ge, le) if ge is not None and le is not None else None
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -334,8 +360,10 @@ def _field_description(loc: tuple[Any, ...]) -> str | None:
 
 
 def _fmt_value(v: Any) -> str:
-    if isinstance(v, dict) and not v:
+    if v is None or (isinstance(v, dict) and not v):
         return "(nothing)"
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return repr(v.isoformat())
     if isinstance(v, (dict, list)):
         return f"a {'mapping' if isinstance(v, dict) else 'list'} of {len(v)} item(s)"
     s = repr(v)
@@ -365,15 +393,46 @@ class _AgencyLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise yaml.MarkedYAMLError(None, None, "a key must be a plain name, not a list or mapping",
+                                           key_node.start_mark)
             if key in seen:
                 raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
+def _yaml12_resolvers() -> dict:
+    """PyYAML resolves scalars by YAML 1.1: ``yes``/``on`` are booleans, ``010`` is octal 8,
+    ``0x10`` and ``1_6`` are integers, ``1:30`` is sexagesimal. An agency file reads them as
+    YAML 1.2 (core schema) does, so ``node_count: 010`` is refused instead of becoming 8."""
+    import re as _re
+
+    out: dict = {}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        kept = [(tag, rx) for tag, rx in resolvers
+                if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        if kept:
+            out[first] = kept
+    rules = [
+        ("tag:yaml.org,2002:bool", _re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+        ("tag:yaml.org,2002:int", _re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), "-+0123456789"),
+        ("tag:yaml.org,2002:float",
+         _re.compile(r"^[-+]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[1-9][0-9]*[eE][-+]?[0-9]+)$"),
+         "-+.0123456789"),
+    ]
+    for tag, rx, firsts in rules:
+        for ch in firsts:
+            out.setdefault(ch, []).append((tag, rx))
+    return out
+
+
+_AgencyLoader.yaml_implicit_resolvers = _yaml12_resolvers()
+
+
 def _kind(v: Any) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean"}.get(type(v), type(v).__name__)
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+            dict: "a mapping", type(None): "nothing"}.get(type(v), type(v).__name__)
 
 
 def load_agency(path: str | Path) -> AgencyConfig:

@@ -93,6 +93,22 @@ def adopted_subnets(stack):
     ({"shared_storage": LustreStorage(efa="yes")}, r"LustreStorage.efa='yes': allowed True, False or None"),
     ({"shared_storage": {"storage_capacity_gib": 1200}}, r"shared_storage=\{.*\}: allowed LustreStorage\(...\) or None"),
     ({"shared_storage": LustreStorage(efa=True), "efa": False, "instance_type": "g4dn.xlarge"}, r"LustreStorage.efa=True needs an EFA cluster \(efa=True\)"),
+    # props of the wrong kind (break-test findings): a ValueError saying what is allowed
+    ({"launch_tags": {"a": 1}}, r"launch_tags\['a'\]=1: allowed a string of 0..256"),
+    ({"launch_tags": ["a"]}, r"launch_tags=\['a'\]: give a mapping of tag key to tag value"),
+    ({"launch_tags": {"aws:owner": "x"}}, r"launch_tags: key 'aws:owner': allowed 1..128 .* not starting with 'aws:'"),
+    ({"root_device_name": 1}, r"root_device_name=1: allowed /dev/sdX, /dev/xvdX or /dev/nvmeNn1"),
+    ({"root_device_name": "sda1"}, r"root_device_name='sda1': allowed"),
+    ({"subnets": ["subnet-123"]}, r"subnets: 'subnet-123' is not an ec2.ISubnet; import subnet ids with"),
+    ({"subnets": "subnet-123"}, r"subnets='subnet-123': give a list of ec2.ISubnet"),
+    ({"endpoint_security_group": "sg-123"}, r"endpoint_security_group='sg-123': give an ec2.ISecurityGroup"),
+    ({"keyring": "keys"}, r"keyring='keys': give the AgencyKeyring"),
+    ({"vpc": "vpc-123"}, r"vpc='vpc-123': give an IsolatedVpc or an ec2.IVpc"),
+    ({"availability_zone": 1}, r"availability_zone=1: give an availability zone name"),
+    ({"subnets": "west-1a", "availability_zone": "us-gov-west-1b"},
+     r"availability_zone='us-gov-west-1b' but the subnets are in us-gov-west-1a; give one or the other"),
+    ({"subnets": "east-1a"}, r"subnet availability zone 'us-gov-east-1a' is not in us-gov-west-1; allowed: us-gov-west-1a, us-gov-west-1b, us-gov-west-1c"),
+    ({"subnets": "dummy"}, r"subnet availability zone 'dummy1a' is CDK's placeholder"),
 ])
 def test_gpu_cluster_errors(stack, keyring, net, adopted_subnets, kwargs, message):
     from aws_cdk import aws_ec2 as ec2
@@ -101,6 +117,10 @@ def test_gpu_cluster_errors(stack, keyring, net, adopted_subnets, kwargs, messag
     args.update(kwargs)
     if args.get("subnets") == "both-azs":
         args["subnets"] = list(adopted_subnets.values())
+    if args.get("subnets") in ("west-1a", "east-1a", "dummy"):
+        az = {"west-1a": "us-gov-west-1a", "east-1a": "us-gov-east-1a", "dummy": "dummy1a"}[args["subnets"]]
+        args["subnets"] = [ec2.Subnet.from_subnet_attributes(stack, f"Z{abs(hash(str(kwargs)))}",
+                                                             subnet_id="subnet-0abc1234", availability_zone=az)]
     if args.get("subnets") == "no-az":
         args["subnets"] = [ec2.Subnet.from_subnet_id(stack, f"N{i}{abs(hash(str(kwargs)))}", f"subnet-0{i}bcdef12")
                            for i in range(2)]
@@ -139,3 +159,26 @@ def test_p5_in_us_gov_east_1_names_the_region_and_its_types():
     # GOVCLOUD.md: us-gov-east-1 offers p6-b200, p6-b300, g6.*, g4dn.*, p3dn; none of p4d/p5/p5en.
     assert {"p6-b200.48xlarge", "p6-b300.48xlarge", "g6.48xlarge", "p3dn.24xlarge"} <= set(offered)
     assert not {"p5.48xlarge", "p4d.24xlarge", "p5en.48xlarge"} & set(offered)
+
+
+def test_one_gpu_cluster_per_stack():
+    stack = Stack(App(), "Two", env=Environment(account="111111111111", region="us-gov-west-1"))
+    keys = AgencyKeyring(stack, "Keys", agency_code="t", purposes=["ebs", "logs"])
+    vpc = IsolatedVpc(stack, "Net", cidr="10.1.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=keys.key_for("logs"), agency_code="t")
+    GpuCluster(stack, "Gpu", vpc=vpc, keyring=keys, instance_type="p5.48xlarge", node_count=1, ami_ssm_parameter="/t/ami")
+    with pytest.raises(ValueError, match=r"one GpuCluster per stack: .* put each cluster in its own stack"):
+        GpuCluster(stack, "Gpu2", vpc=vpc, keyring=keys, instance_type="p5.48xlarge", node_count=1,
+                   ami_ssm_parameter="/t/ami")
+
+
+def test_capacity_block_for_a_type_not_sold_as_blocks_is_a_warning():
+    from aws_cdk.assertions import Annotations as A, Match
+
+    stack = Stack(App(), "Blk", env=Environment(account="111111111111", region="us-gov-west-1"))
+    keys = AgencyKeyring(stack, "Keys", agency_code="t", purposes=["ebs", "logs"])
+    vpc = IsolatedVpc(stack, "Net", cidr="10.1.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=keys.key_for("logs"), agency_code="t")
+    GpuCluster(stack, "Gpu", vpc=vpc, keyring=keys, instance_type="g4dn.8xlarge", node_count=1,
+               ami_ssm_parameter="/t/ami", capacity=CapacityBlock("cr-0123456789abcdef0"))
+    A.from_stack(stack).has_warning("/Blk/Gpu", Match.string_like_regexp("Capacity Blocks for ML for P and Trn"))

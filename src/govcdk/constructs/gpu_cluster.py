@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence, Union
 
-from aws_cdk import Aws, CfnMapping, CfnParameter, CfnTag, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Aws, CfnMapping, CfnParameter, CfnTag, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
@@ -37,6 +37,17 @@ RESERVATION_ID_RE = re.compile(r"cr-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 hex digits. Capacity Blocks are capacity reservations too."""
 
 AMI_ID_RE = re.compile(r"ami-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+
+ROOT_DEVICE_RE = re.compile(r"/dev/(?:sd[a-z][0-9]*|xvd[a-z][0-9]*|nvme[0-9]+n[0-9]+)")
+"""Root device names EC2 accepts for Linux AMIs (EC2 User Guide, "Device names on Linux
+instances")."""
+
+CAPACITY_BLOCK_FAMILIES = re.compile(r"(?:p[0-9]|trn[0-9])")
+"""Instance families EC2 sells as Capacity Blocks for ML (P GPU and Trn Trainium types); other
+types get a warning annotation, not an error, since the offer changes over time."""
+
+TAG_KEY_RE = re.compile(r"[\w .:/=+\-@]{1,128}")
+TAG_VALUE_RE = re.compile(r"[\w .:/=+\-@]{0,256}")
 
 SSM_PARAMETER_RE = re.compile(r"/[A-Za-z0-9_./-]{1,1010}")
 
@@ -164,7 +175,13 @@ class GpuCluster(Construct):
         cannot be read) with a placement group or EFA; a reservation id not ``cr-...``; a
         reservation AZ other than the subnets'; AMI inputs missing, both given or malformed;
         Lustre capacity, throughput or backup days outside what FSx allows; a region outside
-        GovCloud without ``allow_commercial``.
+        GovCloud without ``allow_commercial``; a prop of the wrong kind (``vpc``, ``keyring``,
+        ``subnets``, ``endpoint_security_group``, ``launch_tags`` (tag keys 1..128 characters,
+        not ``aws:``; values 0..256), ``root_device_name``); ``availability_zone`` other than the
+        given subnets'; a subnet AZ outside the stack's region or CDK's ``dummy`` placeholder; a
+        second GpuCluster in the same stack (its template parameters and mapping are
+        stack-wide: one cluster per stack). A Capacity Block for a type outside the P and Trn
+        families is a warning annotation, not an error.
     """
 
     def __init__(
@@ -211,14 +228,30 @@ class GpuCluster(Construct):
                              "lower-case hex digits")
         self._check_lustre(shared_storage)
 
+        _check_types(vpc=vpc, keyring=keyring, subnets=subnets, endpoint_security_group=endpoint_security_group,
+                     launch_tags=launch_tags, root_device_name=root_device_name,
+                     availability_zone=availability_zone)
+        stack = Stack.of(self)
+        if any(isinstance(c, GpuCluster) and getattr(c, "_built", False) for c in stack.node.find_all()):
+            raise ValueError("one GpuCluster per stack: its template parameters (GpuAmiId, "
+                             "CapacityReservationId, LustreThroughputPerTiB) and the GpuInstanceTypeByRegion "
+                             "mapping are stack-wide; put each cluster in its own stack")
         isolated = _as_isolated(vpc)
         ec2_vpc: ec2.IVpc = isolated.vpc if isolated is not None else vpc  # type: ignore[assignment]
         reserved_az = capacity.availability_zone if isinstance(capacity, CapacityReservation) else None
         self.subnets = _subnets(isolated, subnets, availability_zone or reserved_az)
-        self.availability_zone = _one_az(self.subnets)
+        self.availability_zone = _one_az(self.subnets, region)
+        if availability_zone is not None and self.availability_zone not in (None, availability_zone):
+            raise ValueError(f"availability_zone={availability_zone!r} but the subnets are in "
+                             f"{self.availability_zone}; give one or the other, or subnets in that zone")
         if reserved_az is not None and self.availability_zone is not None and reserved_az != self.availability_zone:
             raise ValueError(f"the capacity reservation is in {reserved_az} but the subnets are in "
                              f"{self.availability_zone}; a reservation serves one availability zone")
+        if isinstance(capacity, CapacityBlock) and not CAPACITY_BLOCK_FAMILIES.match(instance_type):
+            Annotations.of(self).add_warning_v2(
+                "govcdk:capacityBlockType",
+                f"{instance_type}: EC2 sells Capacity Blocks for ML for P and Trn instance types; "
+                "check that a Capacity Block is offered for this type")
         if endpoint_security_group is None:
             if isolated is None:
                 raise ValueError("endpoint_security_group is required when vpc is not an IsolatedVpc")
@@ -328,6 +361,7 @@ class GpuCluster(Construct):
             ),
             vpc_zone_identifier=[s.subnet_id for s in self.subnets],
         )
+        self._built = True
 
     # -- parts ------------------------------------------------------------------------------
 
@@ -488,7 +522,7 @@ def _subnets(isolated: "IsolatedVpc | None", subnets: Sequence[ec2.ISubnet] | No
     return chosen
 
 
-def _one_az(subnets: Sequence[ec2.ISubnet]) -> str | None:
+def _one_az(subnets: Sequence[ec2.ISubnet], region: str) -> str | None:
     azs = []
     for s in subnets:
         try:
@@ -500,9 +534,50 @@ def _one_az(subnets: Sequence[ec2.ISubnet]) -> str | None:
                 raise ValueError("cannot tell the availability zone of every subnet; give subnets whose "
                                  "availability_zone is known, or one subnet")
             return None
+        if az.startswith("dummy"):
+            raise ValueError(f"subnet availability zone {az!r} is CDK's placeholder for a stack without "
+                             "availability-zone context; use an IsolatedVpc (real GovCloud AZs) or give the "
+                             "stack's availability zones")
+        if govcloud.is_govcloud(region) and az not in govcloud.region(region).availability_zones:
+            raise ValueError(f"subnet availability zone {az!r} is not in {region}; allowed: "
+                             f"{', '.join(govcloud.region(region).availability_zones)}")
         azs.append(az)
     if len(set(azs)) > 1:
         raise ValueError(f"subnets span availability zones {', '.join(sorted(set(azs)))}: a cluster "
                          "placement group, a capacity reservation and EFA traffic each stay within one "
                          "availability zone; give subnets in one")
     return azs[0] if azs else None
+
+
+def _check_types(*, vpc: object, keyring: object, subnets: object, endpoint_security_group: object,
+                 launch_tags: object, root_device_name: object, availability_zone: object) -> None:
+    """Props of the wrong kind get a ValueError saying what is allowed, not a jsii error."""
+    if not hasattr(vpc, "vpc_id") and _as_isolated(vpc) is None:
+        raise ValueError(f"vpc={vpc!r}: give an IsolatedVpc or an ec2.IVpc (e.g. ec2.Vpc.from_vpc_attributes)")
+    if not callable(getattr(keyring, "key_for", None)):
+        raise ValueError(f"keyring={keyring!r}: give the AgencyKeyring whose 'ebs' (and 'fsx') keys to use")
+    if subnets is not None:
+        if isinstance(subnets, (str, bytes)) or not hasattr(subnets, "__iter__"):
+            raise ValueError(f"subnets={subnets!r}: give a list of ec2.ISubnet (e.g. ec2.Subnet.from_subnet_attributes)")
+        for sub in subnets:  # type: ignore[union-attr]
+            if not hasattr(sub, "subnet_id"):
+                raise ValueError(f"subnets: {sub!r} is not an ec2.ISubnet; import subnet ids with "
+                                 "ec2.Subnet.from_subnet_attributes(scope, id, subnet_id=..., availability_zone=...)")
+    if endpoint_security_group is not None and not hasattr(endpoint_security_group, "security_group_id"):
+        raise ValueError(f"endpoint_security_group={endpoint_security_group!r}: give an ec2.ISecurityGroup "
+                         "(e.g. ec2.SecurityGroup.from_security_group_id)")
+    if availability_zone is not None and not isinstance(availability_zone, str):
+        raise ValueError(f"availability_zone={availability_zone!r}: give an availability zone name, e.g. us-gov-west-1a")
+    if not (isinstance(root_device_name, str) and ROOT_DEVICE_RE.fullmatch(root_device_name)):
+        raise ValueError(f"root_device_name={root_device_name!r}: allowed /dev/sdX, /dev/xvdX or /dev/nvmeNn1 "
+                         "(the AMI's root device, /dev/sda1 for the Deep Learning AMI)")
+    if launch_tags is not None:
+        if not isinstance(launch_tags, Mapping):
+            raise ValueError(f"launch_tags={launch_tags!r}: give a mapping of tag key to tag value")
+        for k, v in launch_tags.items():
+            if not (isinstance(k, str) and TAG_KEY_RE.fullmatch(k) and not k.lower().startswith("aws:")):
+                raise ValueError(f"launch_tags: key {k!r}: allowed 1..128 letters, digits, spaces and _.:/=+-@, "
+                                 "not starting with 'aws:'")
+            if not (isinstance(v, str) and TAG_VALUE_RE.fullmatch(v)):
+                raise ValueError(f"launch_tags[{k!r}]={v!r}: allowed a string of 0..256 letters, digits, spaces "
+                                 "and _.:/=+-@")
