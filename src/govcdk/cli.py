@@ -240,15 +240,20 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
 
 @main.command()
 def rules() -> None:
-    """List the rules: id, severity, NIST SP 800-53 Rev 5 controls and title."""
+    """List the rules: id, severity, FedRAMP Rev 5 baselines of the primary control (``LMH``
+    letters; ``?`` when it is not in the catalog), NIST SP 800-53 Rev 5 controls and title."""
     from rich.console import Console
     from rich.table import Table
 
+    from govcdk.policies import catalog
     from govcdk.policies.engine import load_rules
 
-    table = Table("Rule", "Severity", "NIST SP 800-53 Rev 5", "Title", box=None, pad_edge=False)
+    table = Table("Rule", "Severity", "FedRAMP", "NIST SP 800-53 Rev 5", "Title", box=None,
+                  pad_edge=False)
     for r in sorted(load_rules(), key=lambda r: r.id):
-        table.add_row(r.id, r.severity.value, ", ".join(r.controls), r.title)
+        known = not r.controls or catalog.is_known(r.controls[0])
+        letters = "".join(b[0].upper() for b in r.baselines) if known else "?"
+        table.add_row(r.id, r.severity.value, letters, ", ".join(r.controls), r.title)
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 

@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from . import catalog
+
 
 class Status(str, enum.Enum):
     """Verdict of one rule on one resource (or template).
@@ -210,3 +212,25 @@ class Rule:
     backlog: tuple[str, ...] = ()
     """The concerns of the rule backlog (``design/RULES.md``: ``KMS-1``, ``NET-3``...) the rule
     implements; its ``controls`` are exactly theirs (a meta-test compares them)."""
+
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        """The FedRAMP Rev 5 baselines of the rule's PRIMARY control (its first ``controls``
+        entry), from :mod:`govcdk.policies.catalog` (generated from the FedRAMP OSCAL profiles,
+        never hand-listed), in the order ``("low", "moderate", "high")``: GOV-KMS-001, whose
+        controls are ``SC-12, SC-12(1), SC-13``, has the baselines of ``SC-12``. Only the primary
+        control counts because the others are supporting controls the rule gives evidence for
+        (design/RULES.md: "Baselines (L/M/H) are FedRAMP Rev 5 membership of the primary
+        controls"). ``()`` for a rule without controls. Raises
+        :class:`~govcdk.policies.catalog.UnknownControlError` when the primary control is not in
+        the catalog."""
+        if not self.controls:
+            return ()
+        return catalog.control(self.controls[0]).baselines
+
+    @property
+    def control_titles(self) -> dict[str, str | None]:
+        """Each of ``controls`` -> its catalog title (``"Cryptographic Key Establishment and
+        Management | Availability"``), ``None`` when the catalog's NIST file lacks the title.
+        Raises :class:`~govcdk.policies.catalog.UnknownControlError` for an unknown id."""
+        return {c: catalog.control(c).title for c in self.controls}
