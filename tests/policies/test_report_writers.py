@@ -84,6 +84,7 @@ def test_fixture_verdicts(report: Report) -> None:
     assert _status(report, "keys", kms, "PassRotation") == Status.PASS
     assert _status(report, "keys", kms, "FailNoRotation") == Status.FAIL
     assert _status(report, "keys", kms, "UnknownRotation") == Status.UNKNOWN
+    assert _status(report, "keys", kms, "NaHmacKey") == Status.NOT_APPLICABLE
     assert _status(report, "data", kms, "PassRotation") == Status.PASS
     assert _status(report, "data", kms, "FailRotationFalse") == Status.FAIL
     assert _status(report, "data", kms, "SuppressedNoRotation") == Status.SUPPRESSED
@@ -181,7 +182,8 @@ def test_sarif_structure_levels_locations_and_suppressions(report: Report) -> No
                                             "fullyQualifiedName": f"{f.stack}/{f.logical_id}"}]
         assert ("suppressions" in res) == (f.status == Status.SUPPRESSED)
     by_id = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r for r in gov["results"]}
-    assert by_id["keys/FailNoRotation"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 21}
+    # EnableKeyRotation is absent: the line is that of its parent, Properties (keys.yaml:22)
+    assert by_id["keys/FailNoRotation"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 22}
     assert by_id["data/FailRotationFalse"]["message"]["text"].startswith("EnableKeyRotation is false")
     assert by_id["keys/UnknownRotation"]["message"]["text"].startswith("UNKNOWN: ")
     assert by_id["data/ErrorTopic"]["level"] == "note" and by_id["data/ErrorTopic"]["properties"]["status"] == "ERROR"
@@ -197,7 +199,7 @@ def test_sarif_structure_levels_locations_and_suppressions(report: Report) -> No
         {f.rule_id for f in report.findings if f.source == "cfn-lint"})
     assert w2001["locations"][0]["logicalLocations"] == [{"name": "keys", "fullyQualifiedName": "keys",
                                                           "kind": "module"}]
-    assert w2001["locations"][0]["physicalLocation"]["region"] == {"startLine": 11}
+    assert w2001["locations"][0]["physicalLocation"]["region"] == {"startLine": 12}
     assert w2001["level"] == "warning"           # MEDIUM
 
 
@@ -279,7 +281,7 @@ def test_junit_counts_match_the_report(report: Report) -> None:
     for key in ("tests", "failures", "errors", "skipped"):
         assert int(root.get(key)) == want[key], key
         assert sum(int(s.get(key)) for s in root) == want[key], key
-    assert want["errors"] == 1 and want["skipped"] >= 1
+    assert want["errors"] == 1 and want["skipped"] == 2           # SUPPRESSED and NOT_APPLICABLE
 
     suites = {s.get("name"): s for s in root}
     assert list(suites) == [t.stack for t in report.templates]
@@ -299,9 +301,11 @@ def test_junit_counts_match_the_report(report: Report) -> None:
 
     fail = case("keys", "keys.FailNoRotation", "GOV-KMS-001 ").find("failure")
     assert fail.get("type") == "FAIL"
-    assert "Property path: Properties.EnableKeyRotation" in fail.text and "Line: 21" in fail.text
+    assert "Property path: Properties.EnableKeyRotation" in fail.text and "Line: 22" in fail.text
     assert case("keys", "keys.UnknownRotation", "GOV-KMS-001").find("failure").get("type") == "UNKNOWN"
     assert case("keys", "keys.PassRotation", "GOV-KMS-001").find("*") is None
+    assert case("keys", "keys.NaHmacKey", "GOV-KMS-001").find("skipped").get("message").startswith(
+        "not applicable: ")
     err = case("data", "data.ErrorTopic", "TEST-RAISES-001 A rule that raises").find("error")
     assert "boom <&> \ufffd done" in err.get("message")                # escaped, control char replaced
     skipped = case("data", "data.SuppressedNoRotation", "GOV-KMS-001").find("skipped")
