@@ -368,9 +368,10 @@ def test_markdown_matrix_counts_equal_the_report(report: Report, monkeypatch) ->
     assert f"({len(report.failing)})" in failing.splitlines()[0]
     for f in report.failing:
         assert f"| {f.logical_id or '(template)'} |" in failing
+    assert "| rule raised RuntimeError: boom \\<\\&\\> done (at test\\_report\\_writers.py:" in failing
     suppressed = text.split("## Suppressed findings", 1)[1]
     assert ("| GOV-KMS-001 | data | SuppressedNoRotation | Imported key material \\| rotated by "
-            "the HSM team \\<quarterly\\>, POA&M-12 |") in suppressed
+            "the HSM team \\<quarterly\\>, POA\\&M-12 |") in suppressed
 
 
 def test_markdown_uses_catalog_titles_when_importable(report: Report, monkeypatch) -> None:

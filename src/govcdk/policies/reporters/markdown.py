@@ -51,12 +51,15 @@ LEGEND = ("Each cell counts findings as `passed / failing / suppressed`. Failing
           "resource's `Metadata`. Findings that do not apply are not counted; `-` means no rule "
           "of that control found anything to check in that stack.")
 
-_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>&])")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
-    """Text safe inside a Markdown table cell: one line, markup characters backslash-escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text safe inside a Markdown table cell: one line, control characters dropped, markup
+    characters (``\\ ` * _ [ ] | < > &``) backslash-escaped (CommonMark escapes)."""
+    flat = " ".join(_CONTROL_CHARS.sub(" ", str(text)).split())
+    return _SPECIAL.sub(r"\\\1", flat)
 
 
 def cell(counts: dict[str, int] | None) -> str:
