@@ -93,3 +93,13 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
     style = "bold red" if failing else "bold green"
     console.print(Text(f"Result: {failing} failing finding{'s' if failing != 1 else ''}", style=style)
                   + Text(" (" + ", ".join(f"{s.value} {counts[s.value]}" for s in _ORDER) + ")"))
+
+
+def to_text(report: Report, *, show_passed: bool = False, width: int = 160) -> str:
+    """:func:`render_text` into a string (no colour, ``width`` columns), so every writer in
+    :data:`govcdk.policies.reporters.WRITERS` is ``Report -> str``."""
+    import io
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, record=True)
+    render_text(report, console, show_passed=show_passed)
+    return console.export_text()

@@ -1,0 +1,150 @@
+"""Markdown report writer: a NIST SP 800-53 Rev 5 control matrix and the findings to act on,
+for a pull request comment, a job summary (``$GITHUB_STEP_SUMMARY``) or an assessor's notes.
+
+Shape::
+
+    # govcdk check report
+
+    Templates: 2 · Findings: 14 · Passed: 9 · Failing: 3 · Suppressed: 1 · Not applicable: 1
+
+    ## Control matrix
+
+    Each cell counts findings as `passed / failing / suppressed` ... (legend)
+
+    | Control | StackA | StackB | Total |
+    | --- | ---: | ---: | ---: |
+    | SC-12 Cryptographic Key Establishment and Management | 2 / 1 / 0 | - | 2 / 1 / 0 |
+    | SC-12(1) ... | ...
+    | (no control) | 0 / 1 / 0 | - | 0 / 1 / 0 |
+
+    ## Failing findings (3)
+
+    | Status | Severity | Rule | Stack | Logical ID | Property path | Message |
+
+    ## Suppressed findings (1)
+
+    | Rule | Stack | Logical ID | Reason |
+
+Rows are every control of a rule that ran or of a finding, sorted by family, then number, then
+enhancement (``AC-2``, ``AC-2(1)``, ``AC-3``, ``AC-17``), printed as in the catalog with its
+title when :mod:`govcdk.policies.catalog` is importable (the id alone otherwise). A finding
+counts once in each of its controls' rows. Failing counts FAIL, UNKNOWN and ERROR;
+NOT_APPLICABLE findings are left out of the cells; ``-`` marks a stack where no rule of that
+control found anything to check. A last row ``(no control)`` counts findings that map to no
+control (most cfn-lint rules). Columns are stacks in report order, then ``Total``.
+Failing findings are listed worst severity first (then in report order). The suppression
+reason is printed as the finding carries it (a :class:`~govcdk.policies.model.Finding` has no
+separate expiry field).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Finding, Report, Status
+from ._common import bucket, control_sort_key, rule_label, stacks_of, title_lookup
+
+NO_CONTROL = "(no control)"
+LEGEND = ("Each cell counts findings as `passed / failing / suppressed`. Failing counts FAIL, "
+          "UNKNOWN (a value that could not be resolved statically) and ERROR (a rule that "
+          "raised); suppressed counts failing findings acknowledged with a reason in the "
+          "resource's `Metadata`. Findings that do not apply are not counted; `-` means no rule "
+          "of that control found anything to check in that stack.")
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>&])")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """Text safe inside a Markdown table cell: one line, control characters dropped, markup
+    characters (``\\ ` * _ [ ] | < > &``) backslash-escaped (CommonMark escapes)."""
+    flat = " ".join(_CONTROL_CHARS.sub(" ", str(text)).split())
+    return _SPECIAL.sub(r"\\\1", flat)
+
+
+def cell(counts: dict[str, int] | None) -> str:
+    """``"passed / failing / suppressed"``, or ``"-"`` for no counted finding."""
+    if not counts or not any(counts.get(k, 0) for k in ("pass", "fail", "suppressed")):
+        return "-"
+    return f"{counts.get('pass', 0)} / {counts.get('fail', 0)} / {counts.get('suppressed', 0)}"
+
+
+def matrix(report: Report) -> dict[str, dict[str, dict[str, int]]]:
+    """``{control: {stack: {"pass": n, "fail": n, "suppressed": n}}}`` over every control of a
+    rule run or a finding (``NO_CONTROL`` for findings without one); NOT_APPLICABLE is left out."""
+    controls = {c for info in report.rule_info.values() for c in info.get("controls", ())}
+    controls |= {c for f in report.findings for c in f.controls}
+    out: dict[str, dict[str, dict[str, int]]] = {
+        c: {} for c in sorted(controls, key=control_sort_key)}
+    for f in report.findings:
+        b = bucket(f.status)
+        if b == "na":
+            continue
+        for c in f.controls or (NO_CONTROL,):
+            stack = out.setdefault(c, {}).setdefault(f.stack, {"pass": 0, "fail": 0, "suppressed": 0})
+            stack[b] += 1
+    return out
+
+
+def _table(header: list[str], align: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def _where(f: Finding) -> str:
+    path = f"`{f.property_path}`" if f.property_path and "`" not in f.property_path else escape(f.property_path)
+    if f.line:
+        return f"{path} (line {f.line})" if path else f"line {f.line}"
+    return path
+
+
+def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
+    """Render ``report`` as GitHub-flavored Markdown (see the module docstring for the shape).
+    Deterministic: the same report always renders to the same text."""
+    titles = title_lookup()
+    stacks = stacks_of(report)
+    counts = report.counts()
+    failing = [f for f in report.findings if f.status.failing]
+    suppressed = [f for f in report.findings if f.status == Status.SUPPRESSED]
+    out = [f"# {escape(title)}", "",
+           f"Templates: {len(report.templates)} · Findings: {len(report.findings)} · "
+           f"Passed: {counts['PASS']} · Failing: {len(failing)} · "
+           f"Suppressed: {counts['SUPPRESSED']} · Not applicable: {counts['NOT_APPLICABLE']}", "",
+           "## Control matrix", "", LEGEND, ""]
+
+    rows = []
+    for control, by_stack in matrix(report).items():
+        name = control
+        t = titles(control) if control != NO_CONTROL else ""
+        label = f"{escape(name)} {escape(t)}" if t else escape(name)
+        total = {k: sum(s.get(k, 0) for s in by_stack.values()) for k in ("pass", "fail", "suppressed")}
+        rows.append([label, *(cell(by_stack.get(s)) for s in stacks), cell(total)])
+    if rows:
+        out += _table(["Control", *(escape(s) for s in stacks), "Total"],
+                      ["---", *("---:" for _ in stacks), "---:"], rows)
+    else:
+        out.append("No rule with NIST controls ran.")
+
+    out += ["", f"## Failing findings ({len(failing)})", ""]
+    if failing:
+        ordered = sorted(failing, key=lambda f: -f.severity.rank)  # stable: report order within
+        out += _table(["Status", "Severity", "Rule", "Stack", "Logical ID", "Property path", "Message"],
+                      ["---"] * 7,
+                      [[f.status.value, f.severity.value, escape(rule_label(f)), escape(f.stack),
+                        escape(f.logical_id) or "(template)", _where(f), escape(f.message)]
+                       for f in ordered])
+    else:
+        out.append("None.")
+
+    out += ["", f"## Suppressed findings ({len(suppressed)})", ""]
+    if suppressed:
+        out += _table(["Rule", "Stack", "Logical ID", "Reason"], ["---"] * 4,
+                      [[escape(rule_label(f)), escape(f.stack), escape(f.logical_id) or "(template)",
+                        escape(f.suppression) or "(no reason given)"] for f in suppressed])
+    else:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["LEGEND", "NO_CONTROL", "cell", "escape", "matrix", "to_markdown"]
