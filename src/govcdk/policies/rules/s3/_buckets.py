@@ -62,8 +62,10 @@ def find_bucket(ctx: Any, value: Any, owner: str) -> tuple[Any, str | None]:
             continue
         if bucket.stack == owner:
             same = same_value(declared, name)
-        elif isinstance(declared, Unknown) or is_opaque(declared) or is_opaque(name):
-            same = declared if isinstance(declared, Unknown) else Unknown(
+        elif isinstance(declared, Unknown):
+            continue    # an unresolved name in another stack: nothing to compare
+        elif is_opaque(declared) or is_opaque(name):
+            same = Unknown(
                 f"bucket name {describe(declared)} of stack {bucket.stack} is known only at "
                 f"deploy time")
         else:

@@ -10,7 +10,9 @@ objects); AWS CloudFormation User Guide, ``AWS::S3::Bucket`` ``ObjectLockEnabled
 Template scope: a bucket is an audit-log destination when a trail, a flow log, another bucket's
 access logging (or its own ``LoggingConfiguration`` without a destination) or a load balancer's
 access logs name it, from any template of the run (see ``_buckets``). Other buckets are
-NOT_APPLICABLE. A trail, flow log, bucket or load balancer of the checked template whose
+NOT_APPLICABLE, and so are the trails, flow logs and load balancers of the template whose
+logs go to a bucket of the checked templates (the verdict is on that bucket) or not to S3. A
+trail, flow log, bucket or load balancer of the checked template whose
 destination is not a bucket of the checked templates (a literal name no bucket declares, an
 ``Fn::ImportValue`` no checked stack exports) is UNKNOWN: the retention of its audit records
 cannot be proven from the templates, and it must not pass silently. Disabled lifecycle rules
@@ -158,6 +160,11 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
             out.setdefault(bucket.logical_id, []).append(CheckResult.passed(
                 f"{role}: {summary}; no lifecycle rule expires current objects before {floor} "
                 f"days", ("Properties", "ObjectLockConfiguration")))
+    for res in ctx.resources(*AUDIT_REFERRER_TYPES):
+        if res.logical_id not in out:
+            out[res.logical_id] = [CheckResult.not_applicable(
+                "sends no audit logs to S3, or sends them to a bucket of the checked templates "
+                "(judged on that bucket)")]
     return out
 
 

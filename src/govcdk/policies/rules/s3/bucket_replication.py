@@ -28,7 +28,7 @@ from typing import Any
 from ...helpers import as_bool, describe, literal
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
-from ._buckets import AUDIT_REFERRER_TYPES, BUCKET, audit_destinations, find_bucket, label
+from ._buckets import BUCKET, audit_destinations, find_bucket, label
 
 BACKUP_TAG_KEY = "govcdk:backup"
 
@@ -138,7 +138,7 @@ RULE = Rule(
     name="bucket_replication",
     title="Audit-log and backup buckets replicate to the other GovCloud Region (FedRAMP High)",
     scope="template",
-    resource_types=AUDIT_REFERRER_TYPES,
+    resource_types=(BUCKET,),
     controls=("AU-9(2)", "CP-6", "CP-9"),
     severity=Severity.MEDIUM,
     rationale=(

@@ -187,9 +187,12 @@ def check(resource: Any, ctx: Any) -> CheckResult:
         if target is not None:
             if (target.stack, target.logical_id) == (resource.stack, resource.logical_id):
                 mine.append(policy)
-        elif reason and (policy.stack != resource.stack or resource.logical_id in raw_ref_ids(
-                policy.raw_properties.get("Bucket")) or "cannot be resolved" in reason):
-            maybe.append(f"{label(ctx, policy)} Bucket {reason}")
+        elif reason and policy.stack == resource.stack:
+            # An unresolved Bucket may name this bucket unless it refers to another resource;
+            # one in another stack cannot (this stack would export the name it imports).
+            ids = raw_ref_ids(policy.raw_properties.get("Bucket"))
+            if not {i for i in ids if ctx.resource(i) is not None and i != resource.logical_id}:
+                maybe.append(f"{label(ctx, policy)} Bucket {reason}")
     if not mine:
         if maybe:
             return CheckResult.unknown("no bucket policy names this bucket for certain: "
