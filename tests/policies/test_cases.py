@@ -4,7 +4,9 @@ rule that implements each rule concept.
 
 Rule concepts -> govcdk rules: SG_NO_PUBLIC_INGRESS = GOV-EC2-003, KMS_ROTATION = GOV-KMS-001,
 LOG_RETENTION = GOV-LOGS-001, LOG_GROUP_KMS = GOV-LOGS-002, VPC_FLOW_LOGS = GOV-EC2-001,
-GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001.
+GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001, S3_TLS_ONLY = GOV-S3-007,
+S3_ENCRYPTION_KMS = GOV-S3-006 (S3_ENCRYPTION, any default encryption, has no govcdk rule: the
+pack asks for a customer-managed key).
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ VERDICTS = [
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "LoggedVpc", P),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "UnloggedVpc", F),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-LOGS-001", "FlowLogGroup", P),
+    # S3_TLS_ONLY = GOV-S3-007: the four equivalent spellings all PASS, as the header says.
+    ("guard-s3-tls-only-too-literal-fp", None, "GOV-S3-007", "BucketA", P),
+    ("guard-s3-tls-only-too-literal-fp", None, "GOV-S3-007", "BucketB", P),
+    ("guard-s3-tls-only-too-literal-fp", None, "GOV-S3-007", "BucketC", P),
+    ("guard-s3-tls-only-too-literal-fp", None, "GOV-S3-007", "BucketD", P),
+    # S3_ENCRYPTION_KMS = GOV-S3-006: the header's SseKmsBucket PASS, and DSSE-KMS under the same
+    # customer-managed key PASS; PlainBucket FAIL (the header's strict-profile verdict). The
+    # header's S3_ENCRYPTION (any default encryption) PASS for SseS3Bucket is a different
+    # concept: SSE-S3 keys are Amazon S3's, not customer-managed (KMS-5), so GOV-S3-006 FAILS it.
+    ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "SseKmsBucket", P),
+    ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "DsseBucket", P),
+    ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "PlainBucket", F),
+    ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "SseS3Bucket", F),
 ]
 
 _reports: dict[tuple[str, str], object] = {}

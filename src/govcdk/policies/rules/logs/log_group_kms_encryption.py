@@ -45,4 +45,9 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: AU-9 Protection of Audit Information; SC-28 Protection of "
         "Information at Rest",
     ),
+    equivalents={
+        "checkov": ("CKV_AWS_158",),
+        "guard": ("CLOUDWATCH_LOG_GROUP_ENCRYPTED",),
+        "cdk-nag": ("NIST.800.53.R5-CloudWatchLogGroupEncrypted",),
+    },
 )

@@ -54,4 +54,9 @@ RULE = Rule(
         "Retention",
     ),
     parameters={"min_retention_days": MIN_RETENTION_DAYS},
+    equivalents={
+        "checkov": ("CKV_AWS_66",),
+        "guard": ("CW_LOGGROUP_RETENTION_PERIOD_CHECK",),
+        "cdk-nag": ("NIST.800.53.R5-CloudWatchLogGroupRetentionPeriod",),
+    },
 )

@@ -85,4 +85,13 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: AC-3 Access Enforcement; AC-4 Information Flow Enforcement; SC-7 "
         "Boundary Protection",
     ),
+    equivalents={
+        "checkov": ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV_AWS_20",
+                    "CKV_AWS_57"),
+        "guard": ("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                  "S3_BUCKET_PUBLIC_WRITE_PROHIBITED"),
+        "cdk-nag": ("NIST.800.53.R5-S3BucketLevelPublicAccessProhibited",
+                    "NIST.800.53.R5-S3BucketPublicReadProhibited",
+                    "NIST.800.53.R5-S3BucketPublicWriteProhibited", "AwsSolutions-S2"),
+    },
 )
