@@ -35,3 +35,15 @@ def test_commercial_target_makes_pseudo_parameter_arns_fail() -> None:
     assert got["PassSubPseudo"] == Status.FAIL
     report = check([path], rule_patterns=["GOV-GOVCLOUD-002"], region="us-gov-east-1")
     assert {f.logical_id: f.status for f in report.findings}["PassSubPseudo"] == Status.PASS
+
+
+def test_availability_follows_the_target_region() -> None:
+    """AppStream fleets are offered in us-gov-west-1, not in us-gov-east-1 (cfn-lint data)."""
+    path = FIXTURES / "govcloud" / "region_availability" / "literals.yaml"
+    west = check([path], rule_patterns=["GOV-GOVCLOUD-003"], region="us-gov-west-1")
+    east = check([path], rule_patterns=["GOV-GOVCLOUD-003"], region="us-gov-east-1")
+    status = {r: {f.logical_id: f.status for f in rep.findings}
+              for r, rep in (("west", west), ("east", east))}
+    assert status["west"]["PassAppStreamFleetWest"] == Status.PASS
+    assert status["east"]["PassAppStreamFleetWest"] == Status.FAIL
+    assert status["east"]["PassBucket"] == Status.PASS
