@@ -4,7 +4,7 @@ rule that implements each rule concept.
 
 Rule concepts -> govcdk rules: SG_NO_PUBLIC_INGRESS = GOV-EC2-003, KMS_ROTATION = GOV-KMS-001,
 LOG_RETENTION = GOV-LOGS-001, LOG_GROUP_KMS = GOV-LOGS-002, VPC_FLOW_LOGS = GOV-EC2-001,
-GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001.
+GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001, GOVCLOUD_SERVICE_PRINCIPAL = GOV-GOVCLOUD-004.
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ VERDICTS = [
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "LoggedVpc", P),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "UnloggedVpc", F),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-LOGS-001", "FlowLogGroup", P),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004", "GlobalPrincipalRole", P),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004", "RegionalPrincipalRole",
+     F),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004",
+     "UrlSuffixPrincipalRole", F),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004",
+     "GovDomainPrincipalRole", F),
 ]
 
 _reports: dict[tuple[str, str], object] = {}
