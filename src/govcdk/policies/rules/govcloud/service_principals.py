@@ -128,11 +128,11 @@ class _Judge:
         account = m.group(1)
         self.checked += 1
         if account in ELB_OTHER_ACCOUNTS:
+            gov = ELB_GOVCLOUD_ACCOUNTS.get(self.region) or " / ".join(
+                f"{a} ({r})" for r, a in ELB_GOVCLOUD_ACCOUNTS.items())
             return CheckResult.failed(
                 f"{where}: AWS principal {value!r} is the Elastic Load Balancing log-delivery "
-                f"account of {ELB_OTHER_ACCOUNTS[account]}; in {self.region} it is "
-                f"{ELB_GOVCLOUD_ACCOUNTS.get(self.region, ' / '.join(ELB_GOVCLOUD_ACCOUNTS.values()))}",
-                path)
+                f"account of {ELB_OTHER_ACCOUNTS[account]}; in {self.region} it is {gov}", path)
         for region, gov in ELB_GOVCLOUD_ACCOUNTS.items():
             if account == gov and self.region in REGIONS and region != self.region:
                 return CheckResult.failed(

@@ -45,9 +45,9 @@ def _attribute(resource: Any, ctx: Any, name: str) -> CheckResult:
         return CheckResult.unknown(f"{name} cannot be resolved: {value.reason}", path)
     if value in _ACCEPTED[name]:
         return CheckResult.passed(f"{name} {value}", path)
+    when = "deletes" if name == "DeletionPolicy" else "replaces"
     return CheckResult.failed(f"{name} {describe(value)}: the key is scheduled for deletion "
-                              f"when the stack {'deletes' if name == 'DeletionPolicy' else 'replaces'} "
-                              f"it; set {name}: Retain", path)
+                              f"when the stack {when} it; set {name}: Retain", path)
 
 
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
