@@ -8,7 +8,7 @@ Guide, IAM Identity Center.
 Resource scope on the types that make or empower IAM users: ``AWS::IAM::User``,
 ``AWS::IAM::AccessKey`` (long-term credentials), ``AWS::IAM::UserToGroupAddition`` and
 ``AWS::IAM::UserPolicy`` FAIL; ``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` FAIL when
-their ``Users`` list is not empty (NOT_APPLICABLE otherwise; UNKNOWN when it cannot be
+their ``Users`` list is not empty (PASS otherwise; UNKNOWN when it cannot be
 resolved). A template without these types has nothing to report.
 """
 
@@ -37,7 +37,7 @@ def check(resource: Any, ctx: Any) -> CheckResult:
     if isinstance(users, Unknown):
         return CheckResult.unknown(f"Users cannot be resolved: {users.reason}", path)
     if users is None or (isinstance(users, list) and not users):
-        return CheckResult.not_applicable("policy attached to no IAM user")
+        return CheckResult.passed("policy attached to no IAM user", path)
     shown = ", ".join(describe(u) for u in (users if isinstance(users, list) else [users])[:3])
     return CheckResult.failed(f"policy attached to IAM user(s) {shown}", path)
 
