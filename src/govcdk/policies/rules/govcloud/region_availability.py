@@ -12,7 +12,8 @@ Resource scope on every type, for the target Region (``ctx.region``):
 
 - the resource type must be in the Region's registry (FAIL otherwise). ``Custom::*`` resources
   (backed by the template's own Lambda function or SNS topic), ``AWS::CloudFormation::*``
-  types (handled by CloudFormation itself) and types outside the ``AWS::`` namespace (private
+  types (handled by CloudFormation itself), ``AWS::Serverless::*`` (AWS SAM types, which the
+  ``AWS::Serverless-2016-10-31`` transform expands; the engine does not) and types outside the ``AWS::`` namespace (private
   or third-party registry types, registered per account) are NOT_APPLICABLE;
 - the EC2 instance type of ``AWS::EC2::Instance`` ``InstanceType``,
   ``AWS::EC2::LaunchTemplate`` ``LaunchTemplateData.InstanceType`` and
@@ -67,6 +68,10 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
     if rtype.startswith("Custom::") or rtype.startswith("AWS::CloudFormation::"):
         return CheckResult.not_applicable(f"{rtype} is handled by CloudFormation or the "
                                           f"template's own custom resource provider")
+    if rtype.startswith("AWS::Serverless::"):
+        return CheckResult.not_applicable(f"{rtype} is an AWS SAM type: the "
+                                          f"AWS::Serverless-2016-10-31 transform turns it into "
+                                          f"registry types (not expanded here)")
     if not rtype.startswith("AWS::"):
         return CheckResult.not_applicable(f"{rtype} is a private or third-party registry type "
                                           f"(registered per account)")
