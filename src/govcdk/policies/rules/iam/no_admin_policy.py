@@ -41,33 +41,36 @@ def _statement(stmt: Statement) -> CheckResult | None:
         return eff
     if eff == "Deny":
         return None
+    got = action_values(stmt)
+    if got is None:
+        return None
+    element, values = got
+    broad: tuple[str, tuple[str | int, ...]] | None = None
+    if element == "NotAction":
+        broad = ("NotAction", stmt.at("NotAction"))
+    else:
+        actions, problem = literal_strings(values, element, stmt)
+        for action, path in actions:
+            if _ALL.match(action) and "*" in action:
+                broad = (action, path)
+                break
+        if broad is None:
+            return problem     # an unresolved action may be "*"
     res = resource_values(stmt)
     if res is None:
         return None
     relem, rvalues = res
     resources, problem = literal_strings(rvalues, relem, stmt)
-    if problem is not None:
-        return problem
     every = relem == "NotResource" or any(r == "*" for r, _ in resources)
     if not every:
-        return None
+        return problem         # an unresolved resource may be "*"
     where = "NotResource" if relem == "NotResource" else 'Resource "*"'
-    got = action_values(stmt)
-    if got is None:
-        return None
-    element, values = got
-    if element == "NotAction":
+    what, path = broad
+    if what == "NotAction":
         return CheckResult.failed(f"{stmt.name}: Allow with NotAction on {where}: every action "
-                                  f"but those listed, as broad as administrator access",
-                                  stmt.at("NotAction"))
-    actions, problem = literal_strings(values, element, stmt)
-    if problem is not None:
-        return problem
-    for action, path in actions:
-        if _ALL.match(action) and "*" in action:
-            return CheckResult.failed(f"{stmt.name}: Allow of Action {action!r} on {where}: "
-                                      f"full administrator access", path)
-    return None
+                                  f"but those listed, as broad as administrator access", path)
+    return CheckResult.failed(f"{stmt.name}: Allow of Action {what!r} on {where}: full "
+                              f"administrator access", path)
 
 
 def _managed_arns(resource: Any) -> list[CheckResult]:
