@@ -334,12 +334,6 @@ def _all_actions() -> frozenset[str]:
     return frozenset(a.lower() for a in all_permissions)
 
 
-def action_matches(pattern: str, action: str) -> bool:
-    """Whether an IAM action pattern (``kms:De*``, ``*``, case-insensitive) matches an action
-    (``kms:Decrypt``). IAM wildcards are ``*`` and ``?``."""
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
-
-
 def expand_actions(patterns: list[str]) -> set[str]:
     """Every known action (lower case, ``service:action``) the patterns match, from
     policyuniverse's IAM action data; a pattern matching no known action is kept as written
