@@ -4,9 +4,9 @@ rule that implements each rule concept.
 
 Rule concepts -> govcdk rules: SG_NO_PUBLIC_INGRESS = GOV-EC2-003, KMS_ROTATION = GOV-KMS-001,
 LOG_RETENTION = GOV-LOGS-001, LOG_GROUP_KMS = GOV-LOGS-002, VPC_FLOW_LOGS = GOV-EC2-001,
-GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001, S3_TLS_ONLY = GOV-S3-007,
-S3_ENCRYPTION_KMS = GOV-S3-006 (S3_ENCRYPTION, any default encryption, has no govcdk rule: the
-pack asks for a customer-managed key).
+GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001, GOVCLOUD_SERVICE_PRINCIPAL = GOV-GOVCLOUD-004,
+S3_TLS_ONLY = GOV-S3-007, S3_ENCRYPTION_KMS = GOV-S3-006 (S3_ENCRYPTION, any default encryption,
+has no govcdk rule: the pack asks for a customer-managed key).
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ VERDICTS = [
     ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "DsseBucket", P),
     ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "PlainBucket", F),
     ("checkov-s3-encryption-property-path-fp", None, "GOV-S3-006", "SseS3Bucket", F),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004", "GlobalPrincipalRole", P),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004", "RegionalPrincipalRole",
+     F),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004",
+     "UrlSuffixPrincipalRole", F),
+    ("cdk-govcloud-regional-service-principal", None, "GOV-GOVCLOUD-004",
+     "GovDomainPrincipalRole", F),
 ]
 
 _reports: dict[tuple[str, str], object] = {}
@@ -110,6 +117,8 @@ def test_partition_locations_plain_join_sub_but_not_if(shared: Path) -> None:
     role = find(report, "GOV-GOVCLOUD-001", "ReaderRole")
     assert role.paths == ("Properties.ManagedPolicyArns[0]",)
     for f in report.findings:   # Description and Outputs are not resource properties
+        if f.rule_id != "GOV-GOVCLOUD-001":
+            continue    # other rules report on the template (GOV-GOVCLOUD-002's target Region)
         assert "Description" not in f.property_path and "Outputs" not in f.property_path
         assert f.logical_id in ("ReaderRole", "ReaderPolicy")
 

@@ -206,4 +206,5 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: CM-6 Configuration Settings; CM-2 Baseline Configuration",
     ),
     raw_paths=True,
+    equivalents={"cfn-lint": ("I3042",)},
 )

@@ -95,4 +95,6 @@ RULE = Rule(
         "NIST SP 800-57 Part 1 Rev 5: Recommendation for Key Management (cryptoperiods)",
     ),
     parameters={"max_rotation_days": MAX_ROTATION_DAYS},
+    equivalents={"checkov": ("CKV_AWS_7",), "guard": ("CMK_BACKING_KEY_ROTATION_ENABLED",),
+                 "cdk-nag": ("NIST.800.53.R5-KMSBackingKeyRotationEnabled",)},
 )
