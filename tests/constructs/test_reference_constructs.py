@@ -203,3 +203,18 @@ def test_placement_and_capacity(compute):
 def test_instance_profile_uses_partition_aware_ssm_policy(compute):
     compute.has_resource_properties("AWS::IAM::Role", {"ManagedPolicyArns": [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}]})
+
+
+def test_flow_log_role_trusts_only_this_accounts_flow_logs(network):
+    """Confused-deputy protection (GOV-IAM-004): the flow-log delivery role can be assumed by
+    vpc-flow-logs.amazonaws.com only for flow logs of this account and region."""
+    network.has_resource_properties("AWS::IAM::Role", {
+        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({
+            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": "111111111111"},
+                "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
+                    "arn:", {"Ref": "AWS::Partition"}, ":ec2:us-gov-west-1:111111111111:vpc-flow-log/*"]]}},
+            },
+        })]},
+    })

@@ -366,8 +366,15 @@ class IsolatedVpc(Construct):
                  resolver_query_logging: bool) -> None:
         self.flow_log_group = self._log_group("FlowLogGroup", f"/govcdk/{agency_code}/vpc-flow-logs",
                                               flow_log_key, flow_log_retention_days)
+        # Confused-deputy protection (Amazon VPC User Guide, "IAM role for publishing flow logs
+        # to CloudWatch Logs"): only flow logs of this account and region may assume the role.
+        stack = Stack.of(self)
         role = iam.Role(self, "FlowLogRole",
-                        assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+                        assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com", conditions={
+                            "StringEquals": {"aws:SourceAccount": stack.account},
+                            "ArnLike": {"aws:SourceArn": stack.format_arn(
+                                service="ec2", resource="vpc-flow-log", resource_name="*")},
+                        }),
                         description="Delivers VPC flow logs to CloudWatch Logs")
         self.flow_log = ec2.FlowLog(
             self, "FlowLog",
