@@ -372,8 +372,8 @@ class IsolatedVpc(Construct):
         role = iam.Role(self, "FlowLogRole",
                         assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com", conditions={
                             "StringEquals": {"aws:SourceAccount": stack.account},
-                            "ArnLike": {"aws:SourceArn": stack.format_arn(
-                                service="ec2", resource="vpc-flow-log", resource_name="*")},
+                            "ArnLike": {"aws:SourceArn":
+                                        f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*"},
                         }),
                         description="Delivers VPC flow logs to CloudWatch Logs")
         self.flow_log = ec2.FlowLog(
