@@ -93,7 +93,7 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: CA-7 Continuous Monitoring; SI-4 System Monitoring",
     ),
     equivalents={
-        "checkov": ("CKV_AWS_126",),
+        "checkov": (),
         "guard": ("EC2_INSTANCE_DETAILED_MONITORING_ENABLED",),
         "cdk-nag": ("AwsSolutions-EC28",),
     },

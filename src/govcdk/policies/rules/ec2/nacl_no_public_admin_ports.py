@@ -122,5 +122,5 @@ RULE = Rule(
         "0.0.0.0/0 to port 22 or 3389",
         "NIST SP 800-53 Rev 5: SC-7 Boundary Protection",
     ),
-    equivalents={"checkov": ("CKV_AWS_231", "CKV_AWS_232"), "guard": (), "cdk-nag": ()},
+    equivalents={"checkov": (), "guard": (), "cdk-nag": ()},
 )

@@ -67,7 +67,7 @@ RULE = Rule(
         "SC-7(3) Access Points",
     ),
     equivalents={
-        "checkov": ("CKV_AWS_130",),
+        "checkov": (),
         "guard": ("SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED",),
         "cdk-nag": ("NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled",),
     },
