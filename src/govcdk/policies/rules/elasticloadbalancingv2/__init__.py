@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``elasticloadbalancingv2`` service namespace."""
