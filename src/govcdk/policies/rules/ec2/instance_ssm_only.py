@@ -11,9 +11,9 @@ instances"; AWS CloudFormation User Guide, ``AWS::EC2::Instance`` ``KeyName`` /
 
 A ``KeyName`` FAILS, also when it is a ``Ref`` to a parameter without a value (a key pair is
 named at deploy time; an ``Fn::If`` that may yield ``AWS::NoValue`` is evaluated branch by
-branch); a missing instance profile FAILS. An instance inherits what it does not set from the launch template it names
-(UNKNOWN when that launch template is not in the checked templates). Which policies the
-profile's role holds is not judged here. The backlog's "nodes in private subnets" is checked by
+branch); a missing instance profile FAILS. An instance inherits what it does not set from the
+launch template it names (UNKNOWN when that launch template is not in the checked
+templates). Which policies the profile's role holds is not judged here. The backlog's "nodes in private subnets" is checked by
 GOV-EC2-006 and GOV-EC2-010.
 """
 

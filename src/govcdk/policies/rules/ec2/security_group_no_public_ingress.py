@@ -71,4 +71,13 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: SC-7 Boundary Protection; SC-7(5) Deny by Default - Allow by "
         "Exception; AC-4 Information Flow Enforcement; AC-17(1) Monitoring and Control",
     ),
+    equivalents={
+        "checkov": ("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260"),
+        "guard": ("EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE",
+                  "INCOMING_SSH_DISABLED",
+                  "RESTRICTED_INCOMING_TRAFFIC"),
+        "cdk-nag": ("NIST.800.53.R5-EC2RestrictedSSH",
+                    "NIST.800.53.R5-EC2RestrictedCommonPorts",
+                    "AwsSolutions-EC23"),
+    },
 )
