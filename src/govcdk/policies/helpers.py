@@ -331,3 +331,20 @@ def from_launch_template(results: list[CheckResult], lt: Any, ctx: Any) -> list[
     name = lt.logical_id if lt.stack == ctx.stack else f"{lt.logical_id} (stack {lt.stack})"
     return [CheckResult(r.status, f"launch template {name}: {r.message}",
                         ("Properties", "LaunchTemplate")) for r in results]
+
+
+# -- boolean settings -------------------------------------------------------------------------
+
+def bool_setting(value: Any, name: str, path: Path) -> bool | None | CheckResult:
+    """A boolean property read as CloudFormation does: True/False for a literal boolean
+    (``"true"``/``"false"`` strings included), None when absent, or an UNKNOWN
+    :class:`CheckResult` naming ``name`` when the value is unresolved, known only at deploy
+    time, ``null`` or not a boolean (which CloudFormation rejects)."""
+    if value is None:
+        return None
+    flag = as_bool(value)
+    if isinstance(flag, Unknown):
+        return CheckResult.unknown(f"{name} cannot be resolved: {flag.reason}", path)
+    if flag is None:
+        return CheckResult.unknown(f"{name} is {describe(value)}, not a boolean", path)
+    return flag

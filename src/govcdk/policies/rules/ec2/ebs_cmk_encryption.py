@@ -156,4 +156,9 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: SC-28 Protection of Information at Rest; SC-28(1) Cryptographic "
         "Protection; SC-13 Cryptographic Protection",
     ),
+    equivalents={
+        "checkov": ("CKV_AWS_3", "CKV_AWS_8"),
+        "guard": ("ENCRYPTED_VOLUMES",),
+        "cdk-nag": ("AwsSolutions-EC26",),
+    },
 )

@@ -141,4 +141,9 @@ RULE = Rule(
         "Functionality",
     ),
     parameters={"max_hop_limit": MAX_HOP_LIMIT},
+    equivalents={
+        "checkov": ("CKV_AWS_79",),
+        "guard": ("EC2_IMDSV2_CHECK",),
+        "cdk-nag": ("NIST.800.53.R5-EC2IMDSv2Enabled",),
+    },
 )

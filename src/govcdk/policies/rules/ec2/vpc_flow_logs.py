@@ -227,4 +227,9 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: AU-2 Event Logging; AU-12 Audit Record Generation; SI-4 System "
         "Monitoring; SC-7 Boundary Protection",
     ),
+    equivalents={
+        "checkov": (),
+        "guard": ("VPC_FLOW_LOGS_ENABLED",),
+        "cdk-nag": ("NIST.800.53.R5-VPCFlowLogsEnabled", "AwsSolutions-VPC7"),
+    },
 )

@@ -214,4 +214,9 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: SC-7 Boundary Protection; SC-7(5) Deny by Default - Allow by "
         "Exception; AC-4 Information Flow Enforcement",
     ),
+    equivalents={
+        "checkov": (),
+        "guard": ("NO_UNRESTRICTED_ROUTE_TO_IGW",),
+        "cdk-nag": ("NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",),
+    },
 )
