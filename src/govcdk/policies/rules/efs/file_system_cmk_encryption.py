@@ -38,8 +38,9 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
         props.get("KmsKeyId"), ("Properties", "KmsKeyId"), ctx.type_of,
         absent="KmsKeyId not set: an encrypted file system uses the AWS-managed key "
                "aws/elasticfilesystem, not a customer-managed key")
-    if key.status != Status.PASS or not out:
-        out.append(key)
+    if not out or key.status == Status.FAIL or (
+            key.status == Status.UNKNOWN and out[0].status != Status.FAIL):
+        out.append(key)     # an unencrypted resource fails whatever its key
     return out
 
 

@@ -60,8 +60,9 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     elif encrypted is not True:
         out.append(CheckResult.failed(f"StorageEncrypted is {describe(raw)}: storage is not "
                                       f"encrypted", path))
-    if key.status != Status.PASS or not out:
-        out.append(key)
+    if not out or key.status == Status.FAIL or (
+            key.status == Status.UNKNOWN and out[0].status != Status.FAIL):
+        out.append(key)     # an unencrypted resource fails whatever its key
     return out
 
 
