@@ -32,6 +32,7 @@ from typing import Any, Iterable
 from ...helpers import describe, literal, refs_in, same_value
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown, is_opaque
+from ..rds.database_backup_protection import cluster_member
 
 # type -> (ARN service, resource-part prefix, name property, tags property)
 STATEFUL: dict[str, tuple[str, str, str | None, str]] = {
@@ -225,9 +226,9 @@ def selects(spec: Any, res: Any, owner: str) -> Any:
 
 def _not_applicable(res: Any) -> str | None:
     props = res.properties
-    if res.type == "AWS::RDS::DBInstance" and props.get("DBClusterIdentifier") is not None:
-        return ("DB instance of a DB cluster (DBClusterIdentifier): AWS Backup protects the "
-                "cluster")
+    member = cluster_member(res)
+    if member:
+        return f"{member}: AWS Backup protects the cluster"
     if res.type == "AWS::FSx::FileSystem":
         fs_type = literal(props.get("FileSystemType"))
         config = props.get("LustreConfiguration")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...helpers import as_bool, describe, kms_key_result
-from ...model import CheckResult, Rule, Severity, Status
+from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
+from .._kms import with_key
 
 
 def encrypted_result(props: Any, default_note: str) -> CheckResult | None:
@@ -38,10 +39,7 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
         props.get("KmsKeyId"), ("Properties", "KmsKeyId"), ctx.type_of,
         absent="KmsKeyId not set: an encrypted file system uses the AWS-managed key "
                "aws/elasticfilesystem, not a customer-managed key")
-    if not out or key.status == Status.FAIL or (
-            key.status == Status.UNKNOWN and out[0].status != Status.FAIL):
-        out.append(key)     # an unencrypted resource fails whatever its key
-    return out
+    return with_key(out, key, props.get("KmsKeyId"))
 
 
 RULE = Rule(

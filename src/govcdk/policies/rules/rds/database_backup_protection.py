@@ -11,20 +11,34 @@ Availability Zones belong to the cluster). CloudFormation: ``AWS::RDS::DBInstanc
 Checked: ``BackupRetentionPeriod`` >= ``min_backup_retention_days`` (default 7) on instances and
 clusters (unset is 1 day: FAIL), ``DeletionProtection`` true on both, ``MultiAZ`` true on DB
 instances only (a Multi-AZ DB cluster and Aurora storage span Availability Zones by design). A
-DB instance with ``DBClusterIdentifier`` is an Aurora (or Multi-AZ cluster) member: its cluster
-decides all three, so it is NOT_APPLICABLE.
+DB instance with ``DBClusterIdentifier`` (or an ``aurora*`` engine) is an Aurora or Multi-AZ DB
+cluster member: its cluster decides all three, so it is NOT_APPLICABLE.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...helpers import as_bool, as_int, describe
+from ...helpers import as_bool, as_int, describe, literal
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 
 MIN_BACKUP_RETENTION_DAYS = 7
 CFN_DEFAULT_RETENTION = 1
+
+
+def cluster_member(resource: Any) -> str:
+    """Why an ``AWS::RDS::DBInstance`` belongs to a DB cluster (``DBClusterIdentifier`` set,
+    or an ``aurora*`` engine, which exists only in a cluster), else ``""``."""
+    if resource.type != "AWS::RDS::DBInstance":
+        return ""
+    props = resource.properties
+    if props.get("DBClusterIdentifier") is not None:
+        return "DB instance of a DB cluster (DBClusterIdentifier)"
+    engine = literal(props.get("Engine"), "Engine")
+    if isinstance(engine, str) and engine.lower().startswith("aurora"):
+        return f"Aurora DB instance (Engine {engine}): Aurora instances belong to a DB cluster"
+    return ""
 
 
 def _bool_result(props: Any, key: str, why: str) -> CheckResult | None:
@@ -42,10 +56,11 @@ def _bool_result(props: Any, key: str, why: str) -> CheckResult | None:
 def check(resource: Any, ctx: Any) -> list[CheckResult]:
     props = resource.properties
     instance = resource.type == "AWS::RDS::DBInstance"
-    if instance and props.get("DBClusterIdentifier") is not None:
+    member = cluster_member(resource)
+    if member:
         return [CheckResult.not_applicable(
-            "DB instance of a DB cluster (DBClusterIdentifier): backups, deletion protection "
-            "and Availability Zone redundancy are the cluster's")]
+            f"{member}: backups, deletion protection and Availability Zone redundancy are "
+            f"the cluster's")]
     floor = int(ctx.params.get("min_backup_retention_days", MIN_BACKUP_RETENTION_DAYS))
     out: list[CheckResult] = []
     path = ("Properties", "BackupRetentionPeriod")

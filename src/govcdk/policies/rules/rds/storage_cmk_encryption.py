@@ -7,8 +7,8 @@ resources" (cluster members take the cluster's encryption; Aurora Serverless v1 
 always encrypted). CloudFormation: ``StorageEncrypted`` defaults to false.
 
 Checked: ``StorageEncrypted`` true and ``KmsKeyId`` a customer-managed key
-(:func:`govcdk.policies.helpers.kms_key_result`). A DB instance with ``DBClusterIdentifier`` is
-NOT_APPLICABLE (its cluster decides). A database restored from a snapshot or created as a read
+(:func:`govcdk.policies.helpers.kms_key_result`). A DB instance with ``DBClusterIdentifier`` or
+an ``aurora*`` engine is NOT_APPLICABLE (its cluster decides). A database restored from a snapshot or created as a read
 replica (``DBSnapshotIdentifier``, ``SourceDBInstanceIdentifier``, ``SnapshotIdentifier``,
 ``SourceDBClusterIdentifier``) without ``StorageEncrypted`` inherits the source's encryption,
 which the template does not show: UNKNOWN unless ``KmsKeyId`` names a customer-managed key.
@@ -21,6 +21,8 @@ from typing import Any
 from ...helpers import as_bool, describe, kms_key_result, literal
 from ...model import CheckResult, Rule, Severity, Status
 from ...resolver import Unknown
+from .._kms import with_key
+from .database_backup_protection import cluster_member
 
 SOURCES = ("DBSnapshotIdentifier", "SourceDBInstanceIdentifier", "SnapshotIdentifier",
            "SourceDBClusterIdentifier", "SourceDBInstanceAutomatedBackupsArn",
@@ -29,10 +31,10 @@ SOURCES = ("DBSnapshotIdentifier", "SourceDBInstanceIdentifier", "SnapshotIdenti
 
 def check(resource: Any, ctx: Any) -> list[CheckResult]:
     props = resource.properties
-    if resource.type == "AWS::RDS::DBInstance" and props.get("DBClusterIdentifier") is not None:
+    member = cluster_member(resource)
+    if member:
         return [CheckResult.not_applicable(
-            "DB instance of a DB cluster (DBClusterIdentifier): the cluster's StorageEncrypted "
-            "and KmsKeyId decide")]
+            f"{member}: the cluster's StorageEncrypted and KmsKeyId decide")]
     key = kms_key_result(
         props.get("KmsKeyId"), ("Properties", "KmsKeyId"), ctx.type_of,
         absent="KmsKeyId not set: storage is encrypted with the AWS-managed key aws/rds, not a "
@@ -60,10 +62,7 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     elif encrypted is not True:
         out.append(CheckResult.failed(f"StorageEncrypted is {describe(raw)}: storage is not "
                                       f"encrypted", path))
-    if not out or key.status == Status.FAIL or (
-            key.status == Status.UNKNOWN and out[0].status != Status.FAIL):
-        out.append(key)     # an unencrypted resource fails whatever its key
-    return out
+    return with_key(out, key, props.get("KmsKeyId"))
 
 
 RULE = Rule(
