@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...helpers import as_int, describe, literal
-from ...model import CheckResult, Rule, Severity, Status
+from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
 from .._schedule import every_day, parse_cron, rate_hours
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterable
 
-from ...helpers import describe, literal, refs_in, same_value
+from ...helpers import describe, literal, refs_in
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown, is_opaque
 from ..rds.database_backup_protection import cluster_member
