@@ -25,7 +25,9 @@ EXPECTED = {
     "Na": Status.NOT_APPLICABLE,
     "Unknown": Status.UNKNOWN,
 }
-RULES_BY_NAME = {r.name: r for r in load_rules()}
+RULES_BY_NAME = {(service_of(r), r.name): r for r in load_rules()}
+"""Rules by (service folder, name): two services may each have a rule of the same name
+(``efs/file_system_cmk_encryption``, ``fsx/file_system_cmk_encryption``)."""
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.yaml"))
 
 
@@ -46,8 +48,7 @@ def expectations(path: Path) -> dict[str, Status]:
 @pytest.mark.parametrize("path", FIXTURE_FILES,
                          ids=[str(p.relative_to(FIXTURES)) for p in FIXTURE_FILES])
 def test_fixture_verdicts(path: Path) -> None:
-    rule = RULES_BY_NAME[path.parent.name]
-    assert path.parent.parent.name == service_of(rule)
+    rule = RULES_BY_NAME[(path.parent.parent.name, path.parent.name)]
     expected = expectations(path)
     assert expected, f"{path} states no expected verdict"
     # A fixture about parameter AllowedValues says so in its first line.
@@ -78,7 +79,8 @@ def test_every_rule_has_pass_and_fail_fixtures() -> None:
 
 def test_fixture_folders_name_existing_rules() -> None:
     for folder in {p.parent for p in FIXTURE_FILES}:
-        assert folder.name in RULES_BY_NAME, f"{folder}: no rule named {folder.name}"
+        assert (folder.parent.name, folder.name) in RULES_BY_NAME, \
+            f"{folder}: no rule named {folder.name} in service {folder.parent.name}"
 
 
 def test_raw_index_reported_after_novalue_removal() -> None:

@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``fsx`` service namespace."""

@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``rds`` service namespace."""

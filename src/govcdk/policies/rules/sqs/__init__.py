@@ -1,0 +1,1 @@
+"""Rules for the CloudFormation ``sqs`` service namespace."""
