@@ -7,3 +7,12 @@ imports no AWS CDK code.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy: keep `import govcdk` free of aws_cdk
+    """``govcdk.suppress`` (:func:`govcdk.acknowledge.suppress`) is imported on first use."""
+    if name == "suppress":
+        from govcdk.acknowledge import suppress
+
+        return suppress
+    raise AttributeError(f"module 'govcdk' has no attribute {name!r}")

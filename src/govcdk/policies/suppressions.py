@@ -67,6 +67,21 @@ CFN_LINT_ID = re.compile(r"^[EWI]\d{4}$")
 _CFN_LINT_SEVERITY = {"E": Severity.HIGH, "W": Severity.MEDIUM, "I": Severity.LOW}
 
 
+def _kind(value: Any) -> str:
+    """What YAML/JSON kind ``value`` is (the decoder's node classes are not shown)."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {str(value)!r}"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null" if value is None else type(value).__name__
+
+
 def cfnlint_severity(rule_id: str) -> Severity | None:
     """Severity the cfn-lint scanner gives a match of ``rule_id`` (``E`` HIGH, ``W`` MEDIUM,
     ``I`` LOW), or None when ``rule_id`` is not a cfn-lint rule id."""
@@ -118,7 +133,7 @@ def validate_entry(entry: Any, severity_of: Callable[[str], Severity | None]) ->
     :class:`ValueError` saying what is wrong and what is allowed (see the module docstring)."""
     if not isinstance(entry, Mapping):
         raise ValueError(f"an entry must be a mapping with keys {', '.join(ALLOWED_KEYS)}, "
-                         f"got {type(entry).__name__}")
+                         f"got {_kind(entry)}")
     extra = sorted(str(k) for k in entry if k not in ALLOWED_KEYS)
     if extra:
         raise ValueError(f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(ALLOWED_KEYS)}")
@@ -206,7 +221,7 @@ def parse(metadata: Any, severities: Mapping[str, Severity]) -> Parsed:
         return out
     if not isinstance(raw, list):
         out.problems.append(Problem(None, None, f"must be a list of entries, got "
-                                                f"{type(raw).__name__}"))
+                                                f"{_kind(raw)}"))
         return out
     lookup = severity_lookup(severities)
     seen: dict[tuple[str, str | None], int] = {}
