@@ -3,7 +3,8 @@
 Subpackages: :mod:`govcdk.constructs` (CDK L3 constructs), :mod:`govcdk.stacks` (agency stacks),
 :mod:`govcdk.policies` (the FedRAMP Rev 5 policy engine, no CDK import), :mod:`govcdk.scanners`
 (cfn-lint and other tools normalized to govcdk findings). Importing this package is cheap: it
-imports no AWS CDK code.
+imports no AWS CDK code. ``govcdk.suppress`` (:func:`govcdk.acknowledge.suppress`, which
+acknowledges a finding in a construct's Metadata) loads the CDK on first use.
 """
 
 __version__ = "0.1.0"

@@ -245,3 +245,20 @@ def test_cli_allow_unknown(tmp_path: Path) -> None:
     p.write_text(p.read_text() + "  Short:\n    Type: AWS::Logs::LogGroup\n"
                                  "    Properties: {RetentionInDays: 7}\n")
     assert run(str(p), "--rule", "GOV-LOGS-001", "--allow-unknown").exit_code == 1
+
+
+def test_readme_policy_example_is_accepted(tmp_path: Path) -> None:
+    import re
+
+    from .helpers import REPO
+
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"```yaml\n(parameters:.*?)```", text, flags=re.S)
+    assert block is not None
+    p = tmp_path / "policy.yaml"
+    p.write_text(block.group(1))
+    resolved = resolve(load_policy(p), load_rules(), TODAY)
+    assert resolved.values == {"GOV-LOGS-001": {"min_retention_days": 400},
+                               "GOV-KMS-001": {"max_rotation_days": 730}}
+    assert [(e.rule_id, e.value, e.floor) for e in resolved.exceptions] == [
+        ("GOV-KMS-001", 730, 365)]
