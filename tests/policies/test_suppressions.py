@@ -299,6 +299,10 @@ def test_wildcard_acknowledgement_covers_only_its_wildcard(wildcard_report) -> N
     assert both.paths == ("Properties.PolicyDocument.Statement[0].Action[0]",
                           "Properties.PolicyDocument.Statement[0].Action[1]")
     assert by[("TEST-IAM-001", "Unquoted")].status is Status.FAIL
+    console = Console(record=True, width=600, color_system=None)
+    render_text(wildcard_report, console)
+    assert '[partly acknowledged: the CloudWatch agent creates its log groups at run time ' \
+           '(no expiry, wildcard "logs:*")]' in console.export_text()
     assert by[("TEST-IAM-001", "WholeRule")].status is Status.SUPPRESSED
 
 

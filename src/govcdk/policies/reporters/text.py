@@ -109,6 +109,8 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
             message = f.message
             if f.status == Status.SUPPRESSED and f.suppression:
                 message = f"{message} [suppressed: {f.suppression}]"
+            elif f.suppression:  # some results acknowledged (one wildcard of several)
+                message = f"{message} [partly acknowledged: {f.suppression}]"
             rule = f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
             # Text cells: messages and paths contain brackets that are not rich markup.
             table.add_row(Text(f.status.value, style=_STYLE.get(f.status, "")),
