@@ -2,10 +2,12 @@
 
 Exit codes (a contract for CI):
 
-- ``0``: no failing finding (``FAIL``, ``UNKNOWN`` or ``ERROR``) at or above ``--fail-on``;
+- ``0``: no failing finding (``FAIL``, ``UNKNOWN`` or ``ERROR``; ``UNKNOWN`` not counted with
+  ``--allow-unknown``) at or above ``--fail-on``;
 - ``1``: failing findings;
 - ``2``: usage or input error (bad agency file, unreadable or non-CloudFormation template,
-  unknown option), reported as one message, never a traceback.
+  unknown option, a rule selection that selects nothing, a rule parameter that loosens its
+  FedRAMP floor without an exception), reported as one message, never a traceback.
 
 ``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
 """
@@ -164,6 +166,20 @@ def _check_parameter_values(params: dict[str, str], templates: Sequence) -> None
                    "by default parameters take their Default.")
 @click.option("--rule", "rule_patterns", multiple=True, metavar="PATTERN",
               help="Run only rules whose id matches (fnmatch, repeatable), e.g. 'GOV-KMS-*'.")
+@click.option("--baseline", type=click.Choice(["low", "moderate", "high"]),
+              help="Run only rules in this FedRAMP Rev 5 baseline (with --rule/--control: "
+                   "rules selected by all).")
+@click.option("--control", "controls", multiple=True, metavar="CONTROL",
+              help="Run only rules mapped to this NIST SP 800-53 Rev 5 control (repeatable); "
+                   "SC-12 also selects SC-12(1), SC-12(1) only itself.")
+@click.option("--rule-parameter", "rule_parameters", multiple=True,
+              metavar="RULE.PARAMETER=VALUE",
+              help="Set a rule parameter (repeatable), e.g. GOV-LOGS-001.min_retention_days=400; "
+                   "tightening only, loosening needs an exception in --policy.")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy file (YAML): rule 'parameters' and 'exceptions' with reason and expiry.")
+@click.option("--allow-unknown", is_flag=True,
+              help="UNKNOWN findings are shown but do not make the exit code 1.")
 @click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
               help="Region to evaluate templates for (default: the assembly's, else us-gov-west-1).")
 @click.option("--cfn-lint/--no-cfn-lint", "run_cfnlint", default=True, show_default=True,
@@ -176,25 +192,42 @@ def _check_parameter_values(params: dict[str, str], templates: Sequence) -> None
               help="What to print on the terminal.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
 def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_values: bool,
-          rule_patterns: tuple[str, ...],
+          rule_patterns: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
+          rule_parameters: tuple[str, ...], policy_file: Path | None, allow_unknown: bool,
           region: str | None, run_cfnlint: bool, fail_on: str, output: Path | None, fmt: str,
           show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
-    directories of templates (default ./cdk.out)."""
+    directories of templates (default ./cdk.out).
+
+    Findings acknowledged in a resource's Metadata (govcdk.suppressions: id, reason, expires,
+    poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported."""
+    import datetime
+
     from govcdk.policies import engine
+    from govcdk.policies import parameters as rule_params
     from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
-    from govcdk.policies.model import Severity
+    from govcdk.policies.model import Severity, Status
     from govcdk.policies.reporters.json_report import to_json
     from govcdk.policies.reporters.text import render_text
 
+    today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)
     try:
-        rules = engine.select_rules(engine.load_rules(), rule_patterns or None)
+        pack = engine.load_rules()
+        policy = rule_params.load_policy(policy_file) if policy_file else rule_params.Policy()
+        for item in rule_parameters:
+            rule_id, name, value = rule_params.parse_rule_parameter(item)
+            policy.set(rule_id, name, value, f"--rule-parameter {item}")
+        resolved = rule_params.resolve(policy, pack, today)
+        rules = engine.select_rules(pack, rule_patterns or None, baseline=baseline,
+                                    controls=controls or None)
         templates = load_targets(targets)
     except PolicyError as exc:  # InputError included: a path that is no template, a bad pattern
         raise UsageError(str(exc)) from None
+    for warning in resolved.unused_exceptions:
+        click.echo(f"govcdk: warning: {warning}", err=True)
     if not templates:
         raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
     declared = {name for t in templates if isinstance(t.template.get("Parameters"), dict)
@@ -206,13 +239,15 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     _check_parameter_values(params, templates)
     try:
         report = engine.check_templates(templates, rules, parameters=params, region=region,
-                                        all_allowed_values=all_allowed_values)
+                                        all_allowed_values=all_allowed_values, known_rules=pack,
+                                        rule_parameters=resolved, today=today)
     except PolicyError as exc:  # e.g. a cloud assembly stack outside GovCloud without --region
         raise UsageError(str(exc)) from None
     if run_cfnlint:
         from govcdk.scanners import cfnlint
 
-        report.extend(cfnlint.scan((t.stack, t.path, t.template) for t in templates))
+        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates),
+                                   today=today))
 
     if output is not None:
         try:
@@ -231,10 +266,14 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
             click.echo(f"JSON report: {output}")
 
     threshold = Severity[fail_on.upper()].rank
-    failing = [f for f in report.findings if f.status.failing and f.severity.rank >= threshold]
-    below = len(report.failing) - len(failing)
+    counted = [f for f in report.failing if not (allow_unknown and f.status is Status.UNKNOWN)]
+    failing = [f for f in counted if f.severity.rank >= threshold]
+    below = len(counted) - len(failing)
+    allowed = len(report.failing) - len(counted)
     if fmt == "text" and below:
         click.echo(f"{below} failing finding(s) below --fail-on {fail_on} do not change the exit code.")
+    if fmt == "text" and allowed:
+        click.echo(f"{allowed} UNKNOWN finding(s) do not change the exit code (--allow-unknown).")
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 

@@ -54,14 +54,26 @@ AWS GovCloud (US) is an :class:`InputError`.
 All templates of one run share an :class:`~govcdk.policies.resolver.ExportRegistry`
 (``Fn::ImportValue`` across stacks), and a nested stack's parameters are the values its
 parent's ``AWS::CloudFormation::Stack`` resource passes (a value the parent cannot resolve is
-unknown, not the nested template's ``Default``). The engine does not yet apply suppressions
-(``Metadata.govcdk.suppressions``) to its own rules: that arrives with issue 5. This module
-never imports ``aws_cdk``.
+unknown, not the nested template's ``Default``).
+
+Suppressions (:mod:`govcdk.policies.suppressions`): each resource's
+``Metadata.govcdk.suppressions`` is validated against the whole rule pack; a valid, unexpired
+entry turns the ``FAIL``/``UNKNOWN`` results it covers into ``SUPPRESSED`` (the finding keeps
+its message and lists the entry in ``acknowledgements``), an expired one leaves them failing
+and says so, an invalid one is a ``FAIL`` finding of rule id
+:data:`~govcdk.policies.suppressions.SUPPRESSION_RULE_ID` on the resource, and a valid one that
+covered nothing is listed in ``Report.unused_suppressions``. Expiry is judged against
+``today``.
+
+Rule parameters (:mod:`govcdk.policies.parameters`): checks run with their floors, tightened
+or (under an exception) loosened values; a rule run under an exception says so in every
+finding's message and the report lists the exception. This module never imports ``aws_cdk``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import fnmatch
 import functools
 import importlib
@@ -74,11 +86,16 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
+from . import suppressions as _supp
 from .errors import InputError, RuleError
 from .language_extensions import FOREACH_PREFIX, Problem
 from .language_extensions import expand as expand_foreach
 from .loader import LoadedTemplate, load_targets
-from .model import CheckResult, Finding, Report, Rule, Severity, Status, TemplateInfo
+from .model import (
+    CheckResult, Finding, Report, Rule, Severity, Status, Suppression, TemplateInfo,
+    UnusedSuppression)
+from .parameters import Policy, Resolved
+from .parameters import resolve as resolve_parameters
 from .resolver import (
     AttrRef, ExportRegistry, Resolver, ResourceRef, Unknown, UnknownParameters,
     UnknownProperties, qualify)
@@ -101,7 +118,7 @@ NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 _RANK = {
     Status.NOT_APPLICABLE: 0,
     Status.PASS: 1,
-    Status.SUPPRESSED: 2,   # reserved for suppressions (issue 5); nothing sets it yet
+    Status.SUPPRESSED: 2,
     Status.FAIL: 3,
     Status.UNKNOWN: 4,
     Status.ERROR: 5,
@@ -152,18 +169,93 @@ def _load_rules_cached(package: str) -> tuple[Rule, ...]:
     return tuple(r for _, (r, _m) in sorted(rules.items()))
 
 
-def select_rules(rules: Sequence[Rule], patterns: Iterable[str] | None) -> list[Rule]:
-    """Rules whose id (or name) matches any of the shell-style ``patterns`` (case-insensitive,
-    :func:`fnmatch.fnmatchcase`); all rules when ``patterns`` is None or empty. Raises
-    :class:`InputError` when patterns are given and none matches."""
+BASELINES = ("low", "moderate", "high")
+"""FedRAMP Rev 5 baselines ``--baseline`` accepts."""
+_CONTROL_ID = re.compile(r"^([A-Z]{2})-0*(\d+)(?:\(0*(\d+)\))?$")
+
+
+def normalize_control(control: str) -> str:
+    """``"sc-12"`` -> ``"SC-12"``, ``"SC-07 (01)"`` -> ``"SC-7(1)"`` (NIST SP 800-53 Rev 5
+    print form). Raises :class:`InputError` for anything else."""
+    m = _CONTROL_ID.match(control.upper().replace(" ", ""))
+    if not m:
+        raise InputError(f"--control {control!r}: expected a NIST SP 800-53 Rev 5 control id "
+                         f"such as SC-12 or SC-12(1)")
+    return f"{m.group(1)}-{int(m.group(2))}" + (f"({int(m.group(3))})" if m.group(3) else "")
+
+
+def control_matches(wanted: str, control: str) -> bool:
+    """``SC-12`` matches ``SC-12`` and its enhancements (``SC-12(1)``...); ``SC-12(1)`` matches
+    only ``SC-12(1)``. Both are normalized first (:func:`normalize_control`)."""
+    try:
+        have = normalize_control(control)
+    except InputError:
+        return False
+    want = normalize_control(wanted)
+    return have == want or ("(" not in want and have.startswith(want + "("))
+
+
+def _baseline_name(value: Any) -> str:
+    text = str(getattr(value, "value", value)).lower()
+    words = re.findall(r"[a-z]+", text)
+    return words[-1] if words else ""
+
+
+def rule_baselines(rule: Rule) -> set[str] | None:
+    """The FedRAMP baselines of ``rule`` as lower-case names (``{"moderate", "high"}``), read
+    from ``rule.baselines`` (strings or string enums; ``"FedRAMP Moderate"`` counts as
+    ``moderate``), or None when the rule does not say."""
+    baselines = getattr(rule, "baselines", None)
+    if baselines is None:
+        return None
+    if isinstance(baselines, str):
+        baselines = [baselines]
+    return {_baseline_name(b) for b in baselines}
+
+
+def select_rules(rules: Sequence[Rule], patterns: Iterable[str] | None, *,
+                 baseline: str | None = None, controls: Iterable[str] | None = None
+                 ) -> list[Rule]:
+    """The rules every given criterion selects (their intersection); all rules when none is
+    given.
+
+    - ``patterns``: the rule's id (or name) matches any of these shell-style patterns
+      (case-insensitive, :func:`fnmatch.fnmatchcase`);
+    - ``baseline``: ``low``, ``moderate`` or ``high``; the rule's ``baselines`` (FedRAMP Rev 5,
+      derived from its controls by the catalog) include it;
+    - ``controls``: the rule maps to any of these controls, a base control also matching its
+      enhancements (``SC-12`` selects rules mapped to ``SC-12(1)``; see
+      :func:`control_matches`).
+
+    Raises :class:`InputError` for an unknown baseline or malformed control id, when a pattern
+    matches no rule, when ``baseline`` is given but no rule states its baselines, and when the
+    criteria together select nothing (the message names them)."""
+    chosen = list(rules)
+    said: list[str] = []
     pats = [p for p in (patterns or []) if p]
-    if not pats:
-        return list(rules)
-    chosen = [r for r in rules
-              if any(fnmatch.fnmatchcase(r.id.upper(), p.upper())
-                     or fnmatch.fnmatchcase(r.name.lower(), p.lower()) for p in pats)]
+    if pats:
+        chosen = [r for r in chosen
+                  if any(fnmatch.fnmatchcase(r.id.upper(), p.upper())
+                         or fnmatch.fnmatchcase(r.name.lower(), p.lower()) for p in pats)]
+        if not chosen:
+            raise InputError(f"no rule matches {', '.join(pats)}")
+        said.append(f"--rule {' '.join(pats)}")
+    if baseline:
+        wanted = baseline.lower()
+        if wanted not in BASELINES:
+            raise InputError(f"--baseline {baseline!r}: expected one of {', '.join(BASELINES)}")
+        if all(rule_baselines(r) is None for r in rules):
+            raise InputError("--baseline: the rule pack states no FedRAMP baselines "
+                             "(Rule.baselines); select rules with --rule or --control")
+        chosen = [r for r in chosen if wanted in (rule_baselines(r) or set())]
+        said.append(f"--baseline {wanted}")
+    wanted_controls = [normalize_control(c) for c in (controls or []) if c]
+    if wanted_controls:
+        chosen = [r for r in chosen
+                  if any(control_matches(w, c) for w in wanted_controls for c in r.controls)]
+        said.append(f"--control {' '.join(wanted_controls)}")
     if not chosen:
-        raise InputError(f"no rule matches {', '.join(pats)}")
+        raise InputError(f"no rule is selected by {' and '.join(said)}")
     return chosen
 
 
@@ -275,7 +367,9 @@ class RuleContext:
 
 def check(paths: Iterable[Path | str], *, parameters: Mapping[str, str] | None = None,
           rule_patterns: Iterable[str] | None = None, region: str | None = None,
-          rules: Sequence[Rule] | None = None, all_allowed_values: bool = False) -> Report:
+          rules: Sequence[Rule] | None = None, all_allowed_values: bool = False,
+          baseline: str | None = None, controls: Iterable[str] | None = None,
+          policy: Policy | None = None, today: _dt.date | None = None) -> Report:
     """Check every template named by ``paths`` (cloud assemblies, template files or
     directories; see :func:`govcdk.policies.loader.load_targets`).
 
@@ -287,18 +381,26 @@ def check(paths: Iterable[Path | str], *, parameters: Mapping[str, str] | None =
     allows (cdk-nag#393: "evaluate with Parameter defaults; report 'depends on parameter'");
     ``rule_patterns`` select rules by id (fnmatch, e.g. ``"GOV-KMS-*"``); ``region`` overrides
     the region of every template (else the assembly's, else ``us-gov-west-1``); ``rules``
-    replaces the discovered rule pack (tests).
+    replaces the discovered rule pack (tests); ``baseline`` and ``controls`` select rules too
+    (see :func:`select_rules`); ``policy`` sets rule parameters (see
+    :mod:`govcdk.policies.parameters`); ``today`` (default :meth:`datetime.date.today`) is the
+    date suppressions and parameter exceptions expire against.
 
     Returns a :class:`Report` with one :class:`TemplateInfo` per template and findings ordered
-    by template, then rule id, then logical id (the engine's own UNKNOWN findings, rule id
-    :data:`ENGINE_RULE_ID`, first). Raises :class:`InputError` for an unreadable target, a
-    pattern that selects no rule, or (without ``region``) a cloud assembly stack outside AWS
-    GovCloud (US); :class:`RuleError` for a broken rule pack.
+    by template, then rule id, then logical id (the engine's own findings first: rule id
+    :data:`ENGINE_RULE_ID`, then invalid suppressions). Raises :class:`InputError` for an
+    unreadable target, a selection that selects no rule, a parameter policy the rule pack
+    refuses, or (without ``region``) a cloud assembly stack outside AWS GovCloud (US);
+    :class:`RuleError` for a broken rule pack.
     """
-    selected = select_rules(list(rules) if rules is not None else load_rules(), rule_patterns)
+    today = today or _dt.date.today()
+    pack = list(rules) if rules is not None else load_rules()
+    selected = select_rules(pack, rule_patterns, baseline=baseline, controls=controls)
+    resolved = resolve_parameters(policy, pack, today)
     templates = load_targets(paths)
     return check_templates(templates, selected, parameters=parameters, region=region,
-                           all_allowed_values=all_allowed_values)
+                           all_allowed_values=all_allowed_values, known_rules=pack,
+                           rule_parameters=resolved, today=today)
 
 
 @dataclass
@@ -324,8 +426,17 @@ class _Stack:
 
 def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], *,
                     parameters: Mapping[str, str] | None = None,
-                    region: str | None = None, all_allowed_values: bool = False) -> Report:
+                    region: str | None = None, all_allowed_values: bool = False,
+                    known_rules: Sequence[Rule] | None = None,
+                    rule_parameters: Resolved | None = None,
+                    today: _dt.date | None = None) -> Report:
     """Run ``rules`` over already loaded templates (see :func:`check`).
+
+    ``known_rules`` is the whole rule pack suppressions are validated against (default
+    ``rules``: a suppression naming a rule that is not run is valid when the pack has it, and
+    is then neither applied nor reported unused). ``rule_parameters`` are the parameter values
+    :func:`govcdk.policies.parameters.resolve` accepted (default: the floors). ``today``
+    (default :meth:`datetime.date.today`) is the date suppressions expire against.
 
     All templates share one :class:`~govcdk.policies.resolver.ExportRegistry`, so
     ``Fn::ImportValue`` resolves to what another template of the run exports (CDK cross-stack
@@ -385,19 +496,41 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
     for stack in stacks:
         stack.resources = _resolved_resources(stack.loaded, stack.resolver, stack.key)
     run = {s.key: s.resources for s in stacks}
-    ordered = sorted(rules, key=lambda r: r.id)
+    resolved = rule_parameters or Resolved()
+    ordered = [dataclasses.replace(r, parameters=resolved.parameters_of(r))
+               if resolved.values.get(r.id) else r for r in sorted(rules, key=lambda r: r.id)]
+    acks = _Acknowledging(
+        {r.id: r.severity for r in (known_rules if known_rules is not None else rules)},
+        today or _dt.date.today(), _engine_severity(ordered))
     report = Report(rules_run=[r.id for r in ordered], rule_info={
-        r.id: {"title": r.title, "severity": r.severity.value, "controls": list(r.controls)}
+        r.id: {"title": r.title, "severity": r.severity.value, "controls": list(r.controls),
+               "parameters": dict(r.parameters)}
         for r in ordered})
+    report.parameter_exceptions = [e for e in resolved.exceptions
+                                   if e.rule_id in report.rule_info]
+    notes = {r.id: " ".join(
+        f"[{e.parameter}={e.value} under a parameter exception (FedRAMP floor {e.floor}) "
+        f"until {e.expires.isoformat()}: {e.reason}]" for e in resolved.exceptions_of(r.id))
+        for r in ordered}
     for stack in stacks:
-        info, findings = _check_template(stack, ordered, run)
+        info, findings = _check_template(stack, ordered, run, acks, notes)
         report.templates.append(info)
         report.findings.extend(findings)
+        report.unused_suppressions.extend(acks.unused)
+        acks.unused = []
     if any(f.rule_id == ENGINE_RULE_ID for f in report.findings):
         report.rules_run.append(ENGINE_RULE_ID)
         report.rule_info[ENGINE_RULE_ID] = {"title": ENGINE_TITLE,
                                             "severity": _engine_severity(ordered).value,
                                             "controls": []}
+    if any(f.rule_id == _supp.SUPPRESSION_RULE_ID for f in report.findings):
+        report.rules_run.append(_supp.SUPPRESSION_RULE_ID)
+        report.rule_info[_supp.SUPPRESSION_RULE_ID] = {
+            "title": _supp.SUPPRESSION_TITLE,
+            "severity": max((f.severity for f in report.findings
+                             if f.rule_id == _supp.SUPPRESSION_RULE_ID),
+                            key=lambda s: s.rank).value,
+            "controls": []}
     return report
 
 
@@ -605,8 +738,91 @@ class _Variants:
         return out
 
 
+class _Acknowledging:
+    """Applies the suppressions of each resource's Metadata to the results of the rules run
+    (see :mod:`govcdk.policies.suppressions`) and keeps what an assessor must see: invalid
+    entries (as findings) and unused ones."""
+
+    def __init__(self, severities: Mapping[str, Severity], today: _dt.date,
+                 engine_severity: Severity) -> None:
+        self.severities = severities
+        self.today = today
+        self.engine_severity = engine_severity
+        self.unused: list[UnusedSuppression] = []
+
+    def start(self, stack: _Stack) -> None:
+        self.parsed = {lid: _supp.parse(res.metadata, self.severities)
+                       for lid, res in stack.resources.items()}
+        self.used: dict[str, set[int]] = {lid: set() for lid in self.parsed}
+        self.outcome: dict[tuple[str, str], Finding] = {}
+
+    def apply(self, rule: Rule, logical_id: str, results: list[CheckResult]
+              ) -> tuple[list[CheckResult], tuple[Suppression, ...]]:
+        parsed = self.parsed.get(logical_id)
+        if parsed is None or not parsed.suppressions:
+            return results, ()
+        applied = _supp.apply(results, rule.id, parsed.suppressions, self.today)
+        self.used[logical_id] |= applied.used
+        return applied.results, applied.acknowledgements
+
+    def record(self, finding: Finding) -> None:
+        self.outcome[(finding.rule_id, finding.logical_id)] = finding
+
+    def problems(self, stack: _Stack) -> list[Finding]:
+        """One FAIL finding per resource with invalid entries, as severe as the most severe
+        rule they name (the engine's severity when they name no known rule)."""
+        out = []
+        for lid, parsed in self.parsed.items():
+            if not parsed.problems:
+                continue
+            res = stack.resources[lid]
+            named = [self.severities.get(p.rule_id) or _supp.cfnlint_severity(p.rule_id)
+                     if p.rule_id else None for p in parsed.problems]
+            severity = max((s or self.engine_severity for s in named), key=lambda s: s.rank)
+            first = parsed.problems[0].path
+            out.append(Finding(
+                source=SOURCE, rule_id=_supp.SUPPRESSION_RULE_ID,
+                title=_supp.SUPPRESSION_TITLE, severity=severity, controls=(),
+                status=Status.FAIL,
+                message="invalid suppression, not applied: " + "; ".join(
+                    p.describe() for p in parsed.problems),
+                stack=stack.loaded.stack, template_path=str(stack.loaded.path),
+                logical_id=lid, resource_type=res.type, property_path=render_path(first),
+                cdk_path=res.cdk_path, line=stack.loaded.line_of(lid, first),
+                paths=tuple(dict.fromkeys(render_path(p.path) for p in parsed.problems))))
+        return out
+
+    def finish(self, stack: _Stack, rules: Sequence[Rule]) -> None:
+        """Collect the valid suppressions of rules run that covered nothing."""
+        by_id = {r.id: r for r in rules}
+        for lid, parsed in self.parsed.items():
+            res = stack.resources[lid]
+            for i, s in enumerate(parsed.suppressions):
+                rule = by_id.get(s.id)
+                if rule is None or i in self.used[lid]:
+                    continue
+                finding = self.outcome.get((s.id, lid))
+                if finding is None:
+                    why = (f"{s.id} does not check {res.type} resources" if not _matches(rule, res.type)
+                           else f"{s.id} reported nothing for this resource")
+                elif finding.status == Status.ERROR:
+                    why = f"{s.id} raised an error on this resource (ERROR is never suppressed)"
+                elif s.wildcard is not None and finding.status.failing:
+                    why = f'no failing result of {s.id} names "{s.wildcard}"'
+                elif s.wildcard is not None and finding.status == Status.SUPPRESSED:
+                    why = f'no failing result of {s.id} names "{s.wildcard}"'
+                else:
+                    why = f"{s.id} has no failing result on this resource ({finding.status.value})"
+                self.unused.append(UnusedSuppression(
+                    stack=stack.loaded.stack, template_path=str(stack.loaded.path),
+                    logical_id=lid, resource_type=res.type, cdk_path=res.cdk_path,
+                    suppression=s, why=why, expired=_supp.expired(s, self.today)))
+
+
 def _check_template(stack: _Stack, rules: Sequence[Rule],
                     run: Mapping[str, Mapping[str, ResolvedResource]],
+                    acks: _Acknowledging | None = None,
+                    notes: Mapping[str, str] | None = None,
                     ) -> tuple[TemplateInfo, list[Finding]]:
     loaded = stack.loaded
     info = TemplateInfo(stack=loaded.stack, path=str(loaded.path),
@@ -614,11 +830,25 @@ def _check_template(stack: _Stack, rules: Sequence[Rule],
                         notes=tuple(_template_notes(stack)))
     variants = _Variants(stack)
     findings: list[Finding] = _engine_findings(stack, rules) if rules else []
+    if acks is not None:
+        acks.start(stack)
+        findings.extend(acks.problems(stack))
     for rule in rules:
         per_resource = _run_rule(rule, stack, variants, run)
+        note = (notes or {}).get(rule.id, "")
         for lid in sorted(per_resource):
-            findings.append(_finding(rule, loaded, stack.resources.get(lid), lid,
-                                     per_resource[lid]))
+            results, applied = per_resource[lid], ()
+            if acks is not None:
+                results, applied = acks.apply(rule, lid, results)
+            finding = _finding(rule, loaded, stack.resources.get(lid), lid, results, applied)
+            if note:
+                finding = dataclasses.replace(
+                    finding, message=f"{finding.message} {note}" if finding.message else note)
+            if acks is not None:
+                acks.record(finding)
+            findings.append(finding)
+    if acks is not None:
+        acks.finish(stack, rules)
     return info, findings
 
 
@@ -1005,11 +1235,18 @@ def render_path(path: Sequence[str | int]) -> str:
 
 
 def _finding(rule: Rule, loaded: LoadedTemplate, resource: ResolvedResource | None,
-             logical_id: str, results: list[CheckResult]) -> Finding:
-    """Fold a resource's results (paths already into the raw template) into one finding."""
+             logical_id: str, results: list[CheckResult],
+             acknowledgements: tuple[Suppression, ...] = ()) -> Finding:
+    """Fold a resource's results (paths already into the raw template) into one finding.
+
+    With ``acknowledgements`` (suppressions applied to some results): a finding whose failing
+    results were all acknowledged is ``SUPPRESSED`` with their messages and paths; one with
+    failing results left is failing, and its message names the acknowledged ones too."""
     worst = max(results, key=lambda r: _RANK[r.status]).status
     failing = [r for r in results if r.status.failing]
-    if worst.failing:
+    if worst == Status.SUPPRESSED:
+        failing = [r for r in results if r.status == Status.SUPPRESSED]
+    if worst.failing or worst == Status.SUPPRESSED:
         chosen = failing
     else:
         chosen = [r for r in results if r.status == worst]
@@ -1029,6 +1266,11 @@ def _finding(rule: Rule, loaded: LoadedTemplate, resource: ResolvedResource | No
         text = f"{render_path(r.path)}: {r.message}" if multi and r.path else r.message
         if text not in messages:
             messages.append(text)
+    if worst.failing and acknowledgements:
+        acked = list(dict.fromkeys(r.message for r in results
+                                   if r.status == Status.SUPPRESSED and r.message))
+        if acked:
+            messages.append(f"acknowledged: {'; '.join(acked)}")
     line = loaded.line_of(logical_id, first_path) if logical_id else None
     return Finding(
         source=SOURCE,
@@ -1046,4 +1288,6 @@ def _finding(rule: Rule, loaded: LoadedTemplate, resource: ResolvedResource | No
         cdk_path=resource.cdk_path if resource else "",
         line=line,
         paths=tuple(paths),
+        suppression=_supp.describe(acknowledgements),
+        acknowledgements=acknowledgements,
     )

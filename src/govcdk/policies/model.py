@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Callable, Mapping
 
 from . import catalog
@@ -20,11 +21,10 @@ class Status(str, enum.Enum):
     needs cannot be resolved statically; the message says which and why). The engine adds
     ``ERROR`` (a check that raised, or returned something other than results) and
     ``NOT_APPLICABLE`` for a resource whose ``Condition`` is false. ``FAIL``, ``UNKNOWN`` and
-    ``ERROR`` all fail by default, so nothing passes silently. ``SUPPRESSED`` is a failing
-    result acknowledged in the resource's ``Metadata.govcdk.suppressions`` with a reason; it
-    stays in the report. Only the cfn-lint scanner sets it today: suppression of govcdk rules
-    arrives with issue 5, and until then the engine does not apply
-    ``Metadata.govcdk.suppressions`` to its own rules (their findings keep their status).
+    ``ERROR`` all fail by default, so nothing passes silently. ``SUPPRESSED`` is a ``FAIL`` or
+    ``UNKNOWN`` result acknowledged by a valid, unexpired entry of the resource's
+    ``Metadata.govcdk.suppressions`` (see :mod:`govcdk.policies.suppressions`); it stays in the
+    report with its original message and the acknowledgement. ``ERROR`` is never suppressed.
     """
 
     PASS = "PASS"
@@ -57,6 +57,13 @@ class CheckResult:
     ``path`` is the property path of the offending (or deciding) value, as a tuple of keys and
     list indexes starting at the resource, e.g. ``("Properties", "SecurityGroupIngress", 0,
     "CidrIp")``.
+
+    Wildcard contract (for acknowledgements of one wildcard, see
+    :mod:`govcdk.policies.suppressions`): a rule about wildcards (IAM ``Action``, ``Resource``...)
+    returns one result per wildcard, and its ``message`` names that wildcard in double quotes,
+    e.g. ``'Action "logs:*" grants every action of the service'`` or ``'Resource "*" ...'``. A
+    suppression with ``wildcard: "logs:*"`` covers exactly the failing results of its rule on
+    its resource whose message contains ``"logs:*"`` (with the quotes).
     """
 
     status: Status
@@ -81,15 +88,45 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """One acknowledgement from a resource's ``Metadata.govcdk.suppressions`` (validated by
+    :func:`govcdk.policies.suppressions.parse`).
+
+    ``id`` is a govcdk rule id (``GOV-KMS-001``) or a cfn-lint rule id (``W3010``); ``reason``
+    says why the finding is accepted; ``expires`` is the last day it applies (None: no expiry,
+    allowed only below severity HIGH); ``poam`` the POA&M item id, ``wildcard`` the one
+    wildcard it covers (see :class:`CheckResult`), both None when not given.
+    """
+
+    id: str
+    reason: str
+    expires: date | None = None
+    poam: str | None = None
+    wildcard: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"id", "reason", "expires" (YYYY-MM-DD or null), "poam", "wildcard"}``; the same
+        keys the Metadata entry uses."""
+        return {"id": self.id, "reason": self.reason,
+                "expires": self.expires.isoformat() if self.expires else None,
+                "poam": self.poam, "wildcard": self.wildcard}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One flat finding per (source, rule, resource).
 
     ``source`` is ``"govcdk"`` for the engine's own rules and the scanner's name (``"cfn-lint"``)
     for findings another tool produced. ``logical_id`` is empty for template-level findings.
     ``line`` is the 1-based line of ``property_path`` in the template file when the decoder
-    knows it, else ``None``. ``suppression`` is the acknowledged reason when ``status`` is
-    ``SUPPRESSED``. ``paths`` lists every failing property path when a check reported
+    knows it, else ``None``. ``paths`` lists every failing property path when a check reported
     several locations (``property_path`` is the first of them).
+
+    ``acknowledgements`` are the suppressions applied to this finding's results: when
+    ``status`` is ``SUPPRESSED`` every failing result was acknowledged; a ``FAIL`` finding may
+    carry some when only part of its results (one wildcard of two) was acknowledged, and its
+    message says which. ``suppression`` is their reasons joined with ``"; "`` (the text shown
+    next to the finding; kept for readers of the first report shape).
     """
 
     source: str
@@ -108,6 +145,7 @@ class Finding:
     line: int | None = None
     paths: tuple[str, ...] = ()
     suppression: str = ""
+    acknowledgements: tuple[Suppression, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +165,7 @@ class Finding:
             "line": self.line,
             "paths": list(self.paths),
             "suppression": self.suppression,
+            "acknowledgements": [a.to_dict() for a in self.acknowledgements],
         }
 
 
@@ -145,6 +184,54 @@ class TemplateInfo:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class UnusedSuppression:
+    """A valid suppression that acknowledged nothing in this run: no failing result of its
+    rule on its resource matched it (the resource passes, the rule does not apply to its
+    type, or no result names its wildcard). ``why`` says which; ``expired`` is True when its
+    expiry date had passed too. Reported so stale acknowledgements get removed; it does not
+    change the exit code."""
+
+    stack: str
+    template_path: str
+    logical_id: str
+    resource_type: str
+    cdk_path: str
+    suppression: Suppression
+    why: str
+    expired: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stack": self.stack, "template_path": self.template_path,
+                "logical_id": self.logical_id, "resource_type": self.resource_type,
+                "cdk_path": self.cdk_path, "suppression": self.suppression.to_dict(),
+                "why": self.why, "expired": self.expired}
+
+
+@dataclass(frozen=True)
+class ParameterException:
+    """A rule parameter set looser than its FedRAMP floor under an acknowledged exception
+    (``--policy`` file ``exceptions``; see :mod:`govcdk.policies.parameters`). ``value`` is the
+    value the rule ran with, ``floor`` the rule's declared floor."""
+
+    rule_id: str
+    parameter: str
+    floor: Any
+    value: Any
+    reason: str
+    expires: date
+
+    def describe(self) -> str:
+        return (f"{self.rule_id} {self.parameter}={self.value} is looser than the FedRAMP floor "
+                f"{self.floor} under an exception expiring {self.expires.isoformat()}: "
+                f"{self.reason}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "parameter": self.parameter, "floor": self.floor,
+                "value": self.value, "reason": self.reason,
+                "expires": self.expires.isoformat()}
+
+
 @dataclass
 class Report:
     """Everything one ``govcdk check`` run found: the templates checked and every finding,
@@ -155,7 +242,13 @@ class Report:
     rules_run: list[str] = field(default_factory=list)
     rule_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Rule id (or scanner name) -> ``{"title", "severity", "controls"}`` for every rule run,
-    including those that found nothing to check."""
+    including those that found nothing to check; govcdk rules add ``"parameters"``, the
+    parameter values the rule ran with (floors unless tightened or excepted)."""
+    unused_suppressions: list[UnusedSuppression] = field(default_factory=list)
+    """Valid suppressions that acknowledged nothing (see :class:`UnusedSuppression`)."""
+    parameter_exceptions: list[ParameterException] = field(default_factory=list)
+    """Rule parameters run looser than their floor under an exception; every finding of the
+    rule says so in its message."""
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -174,6 +267,8 @@ class Report:
             if r not in self.rules_run:
                 self.rules_run.append(r)
         self.rule_info.update(other.rule_info)
+        self.unused_suppressions.extend(other.unused_suppressions)
+        self.parameter_exceptions.extend(other.parameter_exceptions)
 
 
 CheckFn = Callable[..., "CheckResult | list[CheckResult]"]
@@ -190,6 +285,12 @@ class Rule:
     be ``("*",)`` for every type. ``raw_paths`` is True when the check reports paths into the
     raw (unresolved) properties rather than the resolved ones, so the engine does not
     translate them.
+
+    ``parameters`` maps each parameter name to its FedRAMP floor (the value the check uses
+    unless the user changes it; checks read ``ctx.params``). The name declares the direction:
+    ``min_<what>`` is a lower bound (a higher value is stricter), ``max_<what>`` an upper bound
+    (a lower value is stricter); values are numbers. A user may tighten a parameter freely and
+    loosen it only under an acknowledged exception (:mod:`govcdk.policies.parameters`).
     """
 
     id: str

@@ -5,20 +5,27 @@ given (resource types, properties, instance types offered: ``E3006``, ``E3628``)
 it for both GovCloud (US) regions by default.
 
 Each match becomes a finding with ``source="cfn-lint"``, ``rule_id`` the cfn-lint rule id, and
-status ``FAIL`` (errors: severity HIGH; warnings: MEDIUM; informational: LOW). A match on a
-resource whose ``Metadata.govcdk.suppressions`` lists the cfn-lint rule id with a reason becomes
-``SUPPRESSED`` and stays in the report. cfn-lint's own rule ids carry no NIST mapping yet, so
+status ``FAIL`` (errors: severity HIGH; warnings: MEDIUM; informational: LOW). Suppressions
+follow :mod:`govcdk.policies.suppressions`, the same module the engine uses: a match on a
+resource whose ``Metadata.govcdk.suppressions`` has a valid, unexpired entry for the cfn-lint
+rule id becomes ``SUPPRESSED`` (kept in the report, the entry in ``acknowledgements``); an
+expired entry leaves it ``FAIL`` and says so; an invalid entry is not applied and the match's
+message says why (the engine reports the invalid entry itself as a ``SUPPRESSION`` finding);
+a valid entry for a cfn-lint id that no match used is listed in
+``Report.unused_suppressions``. cfn-lint's own rule ids carry no NIST mapping yet, so
 ``controls`` is empty except for the GovCloud availability checks (``E3006``, ``E3628``:
 CM-7, SA-9).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from govcdk import govcloud
-from govcdk.policies.model import Finding, Report, Severity, Status
+from govcdk.policies import suppressions as _supp
+from govcdk.policies.model import CheckResult, Finding, Report, Severity, Status, UnusedSuppression
 
 SOURCE = "cfn-lint"
 
@@ -26,26 +33,27 @@ _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "informational"
 _CONTROLS = {"E3006": ("CM-7", "SA-9"), "E3628": ("CM-7", "SA-9")}
 
 
-def suppressions_of(resource: Any) -> dict[str, str]:
-    """``{rule id: reason}`` from a resource's ``Metadata.govcdk.suppressions`` list."""
-    if not isinstance(resource, dict):
-        return {}
-    meta = resource.get("Metadata")
-    gov = meta.get("govcdk") if isinstance(meta, dict) else None
-    items = gov.get("suppressions") if isinstance(gov, dict) else None
-    out: dict[str, str] = {}
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("reason"), str):
-            out[item["id"]] = item["reason"]
-    return out
+def suppressions_of(resource: Any) -> _supp.Parsed:
+    """The suppressions of a resource's ``Metadata.govcdk.suppressions`` that name cfn-lint
+    rule ids, validated by :func:`govcdk.policies.suppressions.parse` (entries naming govcdk
+    rules are the engine's business and left out, valid or not)."""
+    meta = resource.get("Metadata") if isinstance(resource, dict) else None
+    parsed = _supp.parse(meta, {})
+    return _supp.Parsed(
+        [s for s in parsed.suppressions if _supp.is_cfnlint_id(s.id)],
+        [p for p in parsed.problems if p.rule_id is None or _supp.is_cfnlint_id(p.rule_id)])
 
 
-def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = govcloud.REGIONS) -> Report:
+def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = govcloud.REGIONS,
+         *, today: _dt.date | None = None) -> Report:
     """Lint each ``(stack name, template path, decoded template)`` for ``regions``.
 
     Returns a :class:`Report` holding only cfn-lint findings (the engine's report lists the
-    templates). cfn-lint's decoder errors (``E0000``) come back as failing findings too.
+    templates) and the unused suppressions of cfn-lint rule ids. cfn-lint's decoder errors
+    (``E0000``) come back as failing findings too. ``today`` (default
+    :meth:`datetime.date.today`) is the date suppressions expire against.
     """
+    today = today or _dt.date.today()
     from cfnlint.api import ManualArgs, lint_file  # cfn-lint's documented Python API
 
     report = Report(rules_run=[SOURCE], rule_info={SOURCE: {
@@ -54,6 +62,9 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
     for stack, path, template in templates:
         matches = lint_file(Path(path), config=ManualArgs(regions=list(regions)))
         resources = template.get("Resources", {}) if isinstance(template, dict) else {}
+        resources = resources if isinstance(resources, dict) else {}
+        parsed = {lid: suppressions_of(res) for lid, res in resources.items()}
+        used: dict[str, set[int]] = {lid: set() for lid in parsed}
         seen: set[tuple[str, str, str]] = set()
         for m in matches:
             rule_id = m.rule.id
@@ -65,7 +76,17 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
                 continue
             seen.add(key)
             res = resources.get(logical_id) if logical_id else None
-            reason = suppressions_of(res).get(rule_id, "")
+            message, status, acks = m.message, Status.FAIL, ()
+            if logical_id in parsed:
+                applied = _supp.apply([CheckResult(Status.FAIL, message)], rule_id,
+                                      parsed[logical_id].suppressions, today)
+                used[logical_id] |= applied.used
+                status, message = applied.results[0].status, applied.results[0].message
+                acks = applied.acknowledgements
+                invalid = [p.describe() for p in parsed[logical_id].problems
+                           if p.rule_id in (rule_id, None)]
+                if invalid and status is Status.FAIL:
+                    message += f" [suppression not applied: {'; '.join(invalid)}]"
             meta = res.get("Metadata", {}) if isinstance(res, dict) else {}
             report.findings.append(Finding(
                 source=SOURCE,
@@ -73,8 +94,8 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
                 title=m.rule.shortdesc,
                 severity=_SEVERITY.get(m.rule.severity, Severity.MEDIUM),
                 controls=_CONTROLS.get(rule_id, ()),
-                status=Status.SUPPRESSED if reason else Status.FAIL,
-                message=m.message,
+                status=status,
+                message=message,
                 stack=stack,
                 template_path=str(path),
                 logical_id=logical_id,
@@ -82,6 +103,19 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
                 property_path=prop_path,
                 cdk_path=meta.get("aws:cdk:path", "") if isinstance(meta, dict) else "",
                 line=m.linenumber,
-                suppression=reason,
+                suppression=_supp.describe(acks),
+                acknowledgements=acks,
             ))
+        for lid, p in parsed.items():
+            res = resources[lid]
+            meta = res.get("Metadata", {}) if isinstance(res, dict) else {}
+            for i, s in enumerate(p.suppressions):
+                if i in used[lid]:
+                    continue
+                report.unused_suppressions.append(UnusedSuppression(
+                    stack=stack, template_path=str(path), logical_id=str(lid),
+                    resource_type=str(res.get("Type", "")) if isinstance(res, dict) else "",
+                    cdk_path=str(meta.get("aws:cdk:path", "")) if isinstance(meta, dict) else "",
+                    suppression=s, why=f"cfn-lint reported no {s.id} match on this resource",
+                    expired=_supp.expired(s, today)))
     return report

@@ -8,7 +8,15 @@ Shape::
                  "by_severity": {"HIGH": {"FAIL": n, ...}, ...},
                  "by_control": {"SC-7": {"FAIL": n, ...}, ...}},
      "templates": [TemplateInfo fields...],
-     "findings": [Finding.to_dict()...]}
+     "findings": [Finding.to_dict()...],
+     "unused_suppressions": [UnusedSuppression.to_dict()...],
+     "parameter_exceptions": [ParameterException.to_dict()...],
+     "rule_parameters": {"GOV-LOGS-001": {"min_retention_days": 365}, ...}}
+
+A finding's ``acknowledgements`` lists the suppressions applied to it (``{"id", "reason",
+"expires", "poam", "wildcard"}``); ``summary.unused_suppressions`` and
+``summary.parameter_exceptions`` count the two lists. ``rule_parameters`` gives the values each
+govcdk rule that takes parameters ran with.
 
 Keys are sorted and findings keep the report's order, so the same report always renders to the
 same bytes.
@@ -43,6 +51,8 @@ def summarize(report: Report) -> dict[str, Any]:
         "by_status": report.counts(),
         "by_severity": {s.value: by_severity[s.value] for s in Severity if s.value in by_severity},
         "by_control": dict(sorted(by_control.items())),
+        "unused_suppressions": len(report.unused_suppressions),
+        "parameter_exceptions": len(report.parameter_exceptions),
     }
 
 
@@ -57,6 +67,11 @@ def to_dict(report: Report) -> dict[str, Any]:
         "summary": summarize(report),
         "templates": templates,
         "findings": [f.to_dict() for f in report.findings],
+        "unused_suppressions": [u.to_dict() for u in report.unused_suppressions],
+        "parameter_exceptions": [e.to_dict() for e in report.parameter_exceptions],
+        "rule_parameters": {rule_id: dict(info["parameters"])
+                            for rule_id, info in report.rule_info.items()
+                            if info.get("parameters")},
     }
 
 

@@ -2,9 +2,10 @@
 
 :func:`render_text` prints, in order: the templates checked (with anything the engine could not
 check in them); one row per rule run with its severity, NIST SP 800-53 Rev 5 controls and its
-count of findings by status (the evidence table an assessor reads); the failing and
-acknowledged (SUPPRESSED, with the reason) findings, or every finding with ``show_passed``; and
-a one-line result.
+count of findings by status (the evidence table an assessor reads); the rule parameters run
+looser than their FedRAMP floor under an exception; the failing and acknowledged (SUPPRESSED,
+with the reason, expiry and POA&M id) findings, or every finding with ``show_passed``; the
+unused suppressions (acknowledgements that covered nothing, to remove); and a one-line result.
 """
 
 from __future__ import annotations
@@ -61,11 +62,38 @@ def _rules_table(report: Report) -> Table:
     return table
 
 
+def _exceptions_table(report: Report) -> Table:
+    table = Table(title=f"Parameter exceptions: {len(report.parameter_exceptions)}",
+                  title_justify="left")
+    for col in ("Rule", "Parameter", "Floor", "Value", "Expires", "Reason"):
+        table.add_column(col, overflow="fold")
+    for e in report.parameter_exceptions:
+        table.add_row(*(Text(str(c)) for c in (e.rule_id, e.parameter, e.floor, e.value,
+                                               e.expires.isoformat(), e.reason)))
+    return table
+
+
+def _unused_table(report: Report) -> Table:
+    table = Table(title=f"Unused suppressions: {len(report.unused_suppressions)}",
+                  title_justify="left")
+    for col in ("Rule", "Stack", "Logical ID", "Expires", "Why unused", "Reason"):
+        table.add_column(col, overflow="fold")
+    for u in report.unused_suppressions:
+        s = u.suppression
+        rule = s.id + (f' "{s.wildcard}"' if s.wildcard else "")
+        expires = (s.expires.isoformat() if s.expires else "") + (" (expired)" if u.expired else "")
+        table.add_row(*(Text(c) for c in (rule, u.stack, u.logical_id, expires, u.why, s.reason)))
+    return table
+
+
 def render_text(report: Report, console: Console, *, show_passed: bool = False) -> None:
     """Print ``report`` to ``console``. Failing (FAIL, UNKNOWN, ERROR) and SUPPRESSED findings
-    are listed one by one; passing ones too with ``show_passed``. Counts cover every status."""
+    are listed one by one; passing ones too with ``show_passed``. Counts cover every status.
+    Parameter exceptions and unused suppressions get a table each when there are any."""
     console.print(_templates_table(report))
     console.print(_rules_table(report))
+    if report.parameter_exceptions:
+        console.print(_exceptions_table(report))
 
     rows = [f for f in report.findings
             if show_passed or f.status.failing or f.status == Status.SUPPRESSED]
@@ -81,12 +109,16 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
             message = f.message
             if f.status == Status.SUPPRESSED and f.suppression:
                 message = f"{message} [suppressed: {f.suppression}]"
+            elif f.suppression:  # some results acknowledged (one wildcard of several)
+                message = f"{message} [partly acknowledged: {f.suppression}]"
             rule = f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
             # Text cells: messages and paths contain brackets that are not rich markup.
             table.add_row(Text(f.status.value, style=_STYLE.get(f.status, "")),
                           *(Text(cell) for cell in (rule, f.severity.value, f.stack, f.logical_id,
                                                     path, message)))
         console.print(table)
+    if report.unused_suppressions:
+        console.print(_unused_table(report))
 
     counts = report.counts()
     failing = sum(counts[s.value] for s in Status if s.failing)

@@ -1,0 +1,319 @@
+"""Acknowledgements ("suppressions") of findings, stored with the resource in its template.
+
+Format (one list per resource, in the resource's CloudFormation ``Metadata``)::
+
+    Metadata:
+      govcdk:
+        suppressions:
+          - id: GOV-IAM-002            # a govcdk rule id, or a cfn-lint rule id (W3010, E3012)
+            reason: CloudWatch agent writes to log groups it creates at run time
+            expires: 2026-06-30        # YYYY-MM-DD, last day it applies
+            poam: POAM-2025-014        # optional POA&M item id
+            wildcard: "logs:*"         # optional: acknowledge this one wildcard only
+
+Validation (:func:`parse`; the CDK helper :func:`govcdk.acknowledge.suppress` validates the
+same way, raising :class:`ValueError`):
+
+- ``id``: a rule id of the rule pack, or a cfn-lint rule id (``E``, ``W`` or ``I`` and four
+  digits). The engine's own ids (``ENGINE``, ``SUPPRESSION``) are not suppressible.
+- ``reason``: a string of at least :data:`MIN_REASON_CHARS` characters once surrounding
+  whitespace is trimmed and inner runs collapsed, with at least :data:`MIN_REASON_DISTINCT`
+  distinct letters or digits (so no ``"...................."``, ``"aaaaaaaaaaaaaaaaaaaa"``,
+  ``"TODO TODO TODO TODO "``).
+- ``expires``: an ISO date ``YYYY-MM-DD`` (YAML may give it unquoted; a date-time is refused).
+  Required when the rule's severity is HIGH or CRITICAL (for cfn-lint: ``E`` rules, which the
+  scanner reports as HIGH). The suppression applies through that day and no longer.
+- ``poam``: optional non-empty string. ``wildcard``: optional non-empty string.
+- No other key (a misspelt ``expiry`` would otherwise drop the date silently); no second entry
+  with the same ``id`` and ``wildcard``.
+
+An invalid entry never applies; the engine reports it as a failing finding of rule id
+:data:`SUPPRESSION_RULE_ID` on the resource (what is wrong, which entry), so a typo cannot
+silently un-acknowledge or over-acknowledge a finding.
+
+Semantics (:func:`apply`): a ``FAIL`` or ``UNKNOWN`` result of rule ``id`` on the resource is
+covered by a suppression of that id; with ``wildcard``, only a result whose message contains
+the wildcard in double quotes (``"logs:*"``; the wildcard contract of
+:class:`govcdk.policies.model.CheckResult`: a wildcard rule returns one result per wildcard and
+quotes it in its message). A covered result becomes ``SUPPRESSED`` with its message unchanged
+and the suppression attached to the finding. A suppression whose ``expires`` is before
+``today`` does not apply: the result keeps its status and its message says
+``suppression expired on <date>``. ``ERROR`` results are never suppressed. A valid suppression
+that covered nothing is reported as unused (:class:`govcdk.policies.model.UnusedSuppression`).
+
+This module never imports ``aws_cdk``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .model import CheckResult, Severity, Status, Suppression
+
+SUPPRESSION_RULE_ID = "SUPPRESSION"
+"""Rule id of the engine's findings about invalid suppressions (always ``FAIL``)."""
+SUPPRESSION_TITLE = "Suppressions in Metadata.govcdk.suppressions are valid"
+METADATA_KEY = "govcdk"
+LIST_KEY = "suppressions"
+MIN_REASON_CHARS = 20
+MIN_REASON_DISTINCT = 5
+ALLOWED_KEYS = ("id", "reason", "expires", "poam", "wildcard")
+EXPIRY_REQUIRED = frozenset({Severity.HIGH, Severity.CRITICAL})
+NOT_SUPPRESSIBLE = frozenset({"ENGINE", SUPPRESSION_RULE_ID})
+CFN_LINT_ID = re.compile(r"^[EWI]\d{4}$")
+_CFN_LINT_SEVERITY = {"E": Severity.HIGH, "W": Severity.MEDIUM, "I": Severity.LOW}
+
+
+def _kind(value: Any) -> str:
+    """What YAML/JSON kind ``value`` is (the decoder's node classes are not shown)."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {str(value)!r}"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null" if value is None else type(value).__name__
+
+
+def cfnlint_severity(rule_id: str) -> Severity | None:
+    """Severity the cfn-lint scanner gives a match of ``rule_id`` (``E`` HIGH, ``W`` MEDIUM,
+    ``I`` LOW), or None when ``rule_id`` is not a cfn-lint rule id."""
+    return _CFN_LINT_SEVERITY[rule_id[0]] if CFN_LINT_ID.match(rule_id) else None
+
+
+def is_cfnlint_id(rule_id: str) -> bool:
+    return bool(CFN_LINT_ID.match(rule_id))
+
+
+def reason_problem(reason: Any) -> str | None:
+    """Why ``reason`` is not a substantive reason, or None when it is."""
+    if not isinstance(reason, str):
+        return "reason is required: a string saying why the finding is accepted"
+    text = " ".join(reason.split())
+    distinct = {c.lower() for c in text if c.isalnum()}
+    if len(text) < MIN_REASON_CHARS or len(distinct) < MIN_REASON_DISTINCT:
+        return (f"reason must say why the finding is accepted in at least {MIN_REASON_CHARS} "
+                f"characters with at least {MIN_REASON_DISTINCT} distinct letters or digits, "
+                f"got {reason!r}")
+    return None
+
+
+def parse_date(value: Any, what: str = "expires") -> _dt.date:
+    """An ISO ``YYYY-MM-DD`` string or a ``datetime.date`` (YAML's unquoted date) -> date.
+    Raises :class:`ValueError` naming ``what`` and what is allowed."""
+    if isinstance(value, _dt.datetime):
+        raise ValueError(f"{what} must be a date YYYY-MM-DD, not a date-time: {value!r}")
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{what} must be a date YYYY-MM-DD, got {value!r}")
+
+
+def severity_lookup(severities: Mapping[str, Severity]) -> Callable[[str], Severity | None]:
+    """Rule id -> severity: a rule of ``severities`` (``{rule id: severity}`` of the rule
+    pack), else a cfn-lint id's severity, else None (unknown id)."""
+    def lookup(rule_id: str) -> Severity | None:
+        return severities.get(rule_id) or cfnlint_severity(rule_id)
+    return lookup
+
+
+def validate_entry(entry: Any, severity_of: Callable[[str], Severity | None]) -> Suppression:
+    """One ``Metadata.govcdk.suppressions`` entry -> :class:`Suppression`. Raises
+    :class:`ValueError` saying what is wrong and what is allowed (see the module docstring)."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"an entry must be a mapping with keys {', '.join(ALLOWED_KEYS)}, "
+                         f"got {_kind(entry)}")
+    extra = sorted(str(k) for k in entry if k not in ALLOWED_KEYS)
+    if extra:
+        raise ValueError(f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(ALLOWED_KEYS)}")
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise ValueError("id is required: a govcdk rule id (e.g. GOV-KMS-001) or a cfn-lint "
+                         "rule id (e.g. W3010)")
+    rule_id = rule_id.strip()
+    if rule_id in NOT_SUPPRESSIBLE:
+        raise ValueError(f"id {rule_id}: the engine's own findings are not suppressible")
+    severity = severity_of(rule_id)
+    if severity is None:
+        raise ValueError(f"id {rule_id}: not a rule id of the rule pack (govcdk rules) nor a "
+                         f"cfn-lint rule id (E, W or I and four digits)")
+    problem = reason_problem(entry.get("reason"))
+    if problem:
+        raise ValueError(problem)
+    expires: _dt.date | None = None
+    if entry.get("expires") is not None:
+        expires = parse_date(entry["expires"])
+    elif severity in EXPIRY_REQUIRED:
+        raise ValueError(f"expires (YYYY-MM-DD) is required: {rule_id} has severity "
+                         f"{severity.value}, and HIGH and CRITICAL findings are acknowledged "
+                         f"only until a date")
+    out: dict[str, str | None] = {}
+    for key in ("poam", "wildcard"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"{key} must be a non-empty string when given, got {value!r}")
+        out[key] = value.strip() if isinstance(value, str) else None
+    return Suppression(id=rule_id, reason=" ".join(entry["reason"].split()), expires=expires,
+                       poam=out["poam"], wildcard=out["wildcard"])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An invalid entry: ``index`` in the list (None when the list itself is malformed),
+    ``rule_id`` it names (None when it names none) and ``message``."""
+
+    index: int | None
+    rule_id: str | None
+    message: str
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        base: tuple[str | int, ...] = ("Metadata", METADATA_KEY, LIST_KEY)
+        return base + (self.index,) if self.index is not None else base
+
+    def describe(self) -> str:
+        where = f"{LIST_KEY}[{self.index}]" if self.index is not None else \
+            f"Metadata.{METADATA_KEY}.{LIST_KEY}"
+        named = f" ({self.rule_id})" if self.rule_id else ""
+        return f"{where}{named}: {self.message}"
+
+
+@dataclass
+class Parsed:
+    """The suppressions of one resource: the valid ones, in list order, and the problems."""
+
+    suppressions: list[Suppression] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def entries_of(metadata: Any) -> tuple[Any, str | None]:
+    """The raw ``Metadata.govcdk.suppressions`` value of a resource's ``Metadata`` and a
+    problem with the surrounding shape (``govcdk`` not a mapping), or ``(None, None)``."""
+    if not isinstance(metadata, Mapping) or METADATA_KEY not in metadata:
+        return None, None
+    gov = metadata[METADATA_KEY]
+    if not isinstance(gov, Mapping):
+        return None, f"Metadata.{METADATA_KEY} must be a mapping with a {LIST_KEY} list"
+    return gov.get(LIST_KEY), None
+
+
+def parse(metadata: Any, severities: Mapping[str, Severity]) -> Parsed:
+    """Validate a resource's ``Metadata`` suppressions (see the module docstring).
+    ``severities`` is ``{rule id: severity}`` of the rule pack; cfn-lint ids are known by
+    their form. Never raises: what is wrong is in :attr:`Parsed.problems`."""
+    out = Parsed()
+    raw, shape = entries_of(metadata)
+    if shape:
+        out.problems.append(Problem(None, None, shape))
+        return out
+    if raw is None:
+        return out
+    if not isinstance(raw, list):
+        out.problems.append(Problem(None, None, f"must be a list of entries, got "
+                                                f"{_kind(raw)}"))
+        return out
+    lookup = severity_lookup(severities)
+    seen: dict[tuple[str, str | None], int] = {}
+    for i, entry in enumerate(raw):
+        named = entry.get("id") if isinstance(entry, Mapping) else None
+        named = named.strip() if isinstance(named, str) and named.strip() else None
+        try:
+            s = validate_entry(entry, lookup)
+        except ValueError as exc:
+            out.problems.append(Problem(i, named, str(exc)))
+            continue
+        key = (s.id, s.wildcard)
+        if key in seen:
+            out.problems.append(Problem(i, named, f"duplicate of {LIST_KEY}[{seen[key]}] (same "
+                                                  f"id and wildcard)"))
+            continue
+        seen[key] = i
+        out.suppressions.append(s)
+    return out
+
+
+def covers(suppression: Suppression, rule_id: str, result: CheckResult) -> bool:
+    """True when ``suppression`` acknowledges ``result`` of ``rule_id``: same id, a ``FAIL`` or
+    ``UNKNOWN`` result, and (with a wildcard) the message contains it in double quotes."""
+    if suppression.id != rule_id or result.status not in (Status.FAIL, Status.UNKNOWN):
+        return False
+    return suppression.wildcard is None or f'"{suppression.wildcard}"' in result.message
+
+
+def expired(suppression: Suppression, today: _dt.date) -> bool:
+    """True when ``today`` is after the suppression's last day."""
+    return suppression.expires is not None and today > suppression.expires
+
+
+@dataclass
+class Applied:
+    """What :func:`apply` did: the results (covered ones ``SUPPRESSED``; those covered only by
+    expired suppressions say so in their message), the suppressions applied (in order, once
+    each) and the indexes (into the suppressions given) of those that matched a result,
+    expired ones included."""
+
+    results: list[CheckResult]
+    acknowledgements: tuple[Suppression, ...] = ()
+    used: set[int] = field(default_factory=set)
+
+
+def apply(results: Sequence[CheckResult], rule_id: str, suppressions: Sequence[Suppression],
+          today: _dt.date) -> Applied:
+    """Acknowledge the failing results of ``rule_id`` that ``suppressions`` cover (see the
+    module docstring). A result covered by several suppressions is attributed to a wildcard
+    one first; all of them count as used."""
+    out: list[CheckResult] = []
+    acks: list[Suppression] = []
+    used: set[int] = set()
+    for r in results:
+        matching = [i for i, s in enumerate(suppressions) if covers(s, rule_id, r)]
+        if not matching:
+            out.append(r)
+            continue
+        used.update(matching)
+        live = [i for i in matching if not expired(suppressions[i], today)]
+        if live:
+            chosen = min(live, key=lambda i: (suppressions[i].wildcard is None, i))
+            if suppressions[chosen] not in acks:
+                acks.append(suppressions[chosen])
+            out.append(CheckResult(Status.SUPPRESSED, r.message, r.path))
+            continue
+        notes = "; ".join(dict.fromkeys(
+            f"suppression expired on {suppressions[i].expires.isoformat()}"  # type: ignore[union-attr]
+            f" ({suppressions[i].reason})" for i in matching))
+        out.append(CheckResult(r.status, f"{r.message} [{notes}]" if r.message else f"[{notes}]",
+                               r.path))
+    return Applied(out, tuple(acks), used)
+
+
+def describe(suppressions: Iterable[Suppression]) -> str:
+    """Reasons of applied suppressions as shown next to a finding: ``reason (expires
+    2026-06-30, POA&M POAM-1, wildcard "logs:*")``, joined with ``"; "``."""
+    parts = []
+    for s in suppressions:
+        extra = [f"expires {s.expires.isoformat()}" if s.expires else "no expiry"]
+        if s.poam:
+            extra.append(f"POA&M {s.poam}")
+        if s.wildcard:
+            extra.append(f'wildcard "{s.wildcard}"')
+        parts.append(f"{s.reason} ({', '.join(extra)})")
+    return "; ".join(parts)
+
+
+__all__ = [
+    "SUPPRESSION_RULE_ID", "SUPPRESSION_TITLE", "MIN_REASON_CHARS", "ALLOWED_KEYS", "Applied",
+    "Parsed", "Problem", "apply", "cfnlint_severity", "covers", "describe", "entries_of",
+    "expired", "is_cfnlint_id", "parse", "parse_date", "reason_problem", "severity_lookup",
+    "validate_entry",
+]
