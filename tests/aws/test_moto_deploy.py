@@ -25,7 +25,8 @@ pytestmark = [
     # moto says so for each type in MOTO_UNSUPPORTED; the test accounts for them itself.
     pytest.mark.filterwarnings(
         "ignore:Tried to parse AWS..(EC2..(SecurityGroupEgress|PlacementGroup|NetworkAcl|NetworkAclEntry|"
-        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?|FSx..FileSystem) but:UserWarning"),
+        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?|FSx..FileSystem|"
+        "Backup..(BackupVault|BackupPlan|BackupSelection)) but:UserWarning"),
 ]
 
 
@@ -42,6 +43,9 @@ MOTO_UNSUPPORTED = {
                                                                    "(warns 'not supported')",
     "AWS::FSx::FileSystem": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's FSx "
                             "API exists but CloudFormation does not call it",
+    **{f"AWS::Backup::{name}": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's "
+                               "Backup API exists but CloudFormation does not call it"
+       for name in ("BackupVault", "BackupPlan", "BackupSelection")},
 }
 
 

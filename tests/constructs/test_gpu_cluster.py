@@ -23,6 +23,7 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
 from govcdk.constructs import (
+    AgencyBackup,
     AgencyKeyring,
     CapacityBlock,
     CapacityReservation,
@@ -86,8 +87,11 @@ def templates(assembly_dir):
         kwargs = {"ami_ssm_parameter": "/t/gpu-ami", **extra}
         if "ami_ids" in kwargs:
             del kwargs["ami_ssm_parameter"]
-        GpuCluster(stack, "Gpu", vpc=net, keyring=keys, instance_type=itype, node_count=4,
-                   capacity=capacity, **kwargs)
+        cluster = GpuCluster(stack, "Gpu", vpc=net, keyring=keys, instance_type=itype, node_count=4,
+                             capacity=capacity, **kwargs)
+        if cluster.file_system is not None:  # stateful: backed up (GOV-BACKUP-001..003)
+            AgencyBackup(stack, "Backup", keyring=keys, agency_code="t", impact_level="high",
+                         resource_arns=[cluster.file_system.attr_resource_arn])
     assembly = app.synth()
     return {s.stack_name: s.template for s in assembly.stacks}
 

@@ -57,13 +57,18 @@ def _policy(**values: dict) -> Policy:
 def test_every_rule_parameter_declares_its_direction_and_a_numeric_floor() -> None:
     for rule in load_rules():
         for name, floor in rule.parameters.items():
-            assert direction(name) in ("min", "max"), (rule.id, name)
-            assert isinstance(floor, numbers.Real) and not isinstance(floor, bool), (rule.id, name)
+            kind = direction(name)
+            if kind == "require":
+                assert floor is True, (rule.id, name)
+            else:
+                assert kind in ("min", "max"), (rule.id, name)
+                assert isinstance(floor, numbers.Real) and not isinstance(floor, bool), (rule.id, name)
 
 
 def test_direction_and_looseness() -> None:
     assert looser("min_retention_days", 90, 365) and not looser("min_retention_days", 400, 365)
     assert looser("max_rotation_days", 730, 365) and not looser("max_rotation_days", 180, 365)
+    assert looser("require_vault_lock", False, True) and not looser("require_vault_lock", True, True)
     with pytest.raises(ValueError, match="declares no direction"):
         direction("retention_days")
 
@@ -185,7 +190,10 @@ def test_cli_rule_parameter_tightens(logs: Path) -> None:
     ("GOV-LOGS-001.max_retention_days=90", "GOV-LOGS-001 has no parameter max_retention_days; "
                                            "allowed: min_retention_days (floor 365)"),
     ("GOV-NOPE-001.min_retention_days=400", "unknown rule id GOV-NOPE-001; rules with "
-                                            "parameters: GOV-EC2-001"),
+                                            "parameters: GOV-BACKUP-002, GOV-BACKUP-003, GOV-EC2-001"),
+    ("GOV-BACKUP-003.require_vault_lock=maybe", "GOV-BACKUP-003 require_vault_lock takes true or false"),
+    ("GOV-BACKUP-003.require_vault_lock=false", "GOV-BACKUP-003 require_vault_lock=False loosens the "
+                                                "FedRAMP floor True (it must be true)"),
     ("GOV-S3-001.min_x=1", "GOV-S3-001 has no parameter min_x; it takes no parameters"),
     ("min_retention_days=400", "expected RULE.PARAMETER=VALUE"),
     ("GOV-LOGS-001.min_retention_days=lots", "takes an integer"),

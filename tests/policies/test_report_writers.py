@@ -50,21 +50,14 @@ RAISES = Rule(id="TEST-RAISES-001", name="raises", title="A rule that raises",
 
 
 def build_report() -> Report:
-    """The engine's report on the fixtures, cfn-lint's findings added as the CLI adds them, and
-    SuppressedNoRotation acknowledged with its template's reason."""
+    """The engine's report on the fixtures (SuppressedNoRotation acknowledged by its template's
+    Metadata, applied by the engine), cfn-lint's findings added as the CLI adds them."""
     from govcdk.scanners import cfnlint
 
     rules = [r for r in load_rules() if r.id == "GOV-KMS-001"] + [RAISES]
     report = check([FIX], rules=rules)
     loaded = load_targets([FIX])
     report.extend(cfnlint.scan((t.stack, t.path, t.template) for t in loaded))
-    data = next(t for t in loaded if t.stack == "data")
-    reasons = cfnlint.suppressions_of(data.template["Resources"]["SuppressedNoRotation"])
-    report.findings = [
-        replace(f, status=Status.SUPPRESSED, suppression=reasons[f.rule_id])
-        if f.stack == "data" and f.logical_id == "SuppressedNoRotation" and f.rule_id in reasons
-        and f.status.failing else f
-        for f in report.findings]
     return report
 
 
@@ -189,7 +182,7 @@ def test_sarif_structure_levels_locations_and_suppressions(report: Report) -> No
     assert by_id["data/ErrorTopic"]["level"] == "note" and by_id["data/ErrorTopic"]["properties"]["status"] == "ERROR"
     assert by_id["data/SuppressedNoRotation"]["suppressions"] == [{
         "kind": "inSource",
-        "justification": "Imported key material | rotated by the HSM team <quarterly>, POA&M-12"}]
+        "justification": "Imported key material | rotated by the HSM team <quarterly>, POA&M-12 (no expiry)"}]
     assert {r["locations"][0]["logicalLocations"][0]["name"] for r in gov["results"]} & {
         "PassRotation"} == set()
 
@@ -310,7 +303,7 @@ def test_junit_counts_match_the_report(report: Report) -> None:
     assert "boom <&> \ufffd done" in err.get("message")                # escaped, control char replaced
     skipped = case("data", "data.SuppressedNoRotation", "GOV-KMS-001").find("skipped")
     assert skipped.get("message") == (
-        "suppressed: Imported key material | rotated by the HSM team <quarterly>, POA&M-12")
+        "suppressed: Imported key material | rotated by the HSM team <quarterly>, POA&M-12 (no expiry)")
     w2001 = case("keys", "keys", "cfn-lint W2001 ")
     assert w2001.find("failure").get("message").startswith("Parameter Unused not used.")
 
@@ -371,7 +364,7 @@ def test_markdown_matrix_counts_equal_the_report(report: Report, monkeypatch) ->
     assert "| rule raised RuntimeError: boom \\<\\&\\> done (at test\\_report\\_writers.py:" in failing
     suppressed = text.split("## Suppressed findings", 1)[1]
     assert ("| GOV-KMS-001 | data | SuppressedNoRotation | Imported key material \\| rotated by "
-            "the HSM team \\<quarterly\\>, POA\\&M-12 |") in suppressed
+            "the HSM team \\<quarterly\\>, POA\\&M-12 (no expiry) |") in suppressed
 
 
 def test_markdown_uses_catalog_titles_when_importable(report: Report, monkeypatch) -> None:

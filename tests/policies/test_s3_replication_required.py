@@ -1,5 +1,5 @@
 """GOV-S3-005 is a FedRAMP High rule: its primary control is High-only, and with parameter
-``required`` false every bucket is NOT_APPLICABLE with a message saying why."""
+``require_replication`` false every bucket is NOT_APPLICABLE with a message saying why."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ FIXTURE = FIXTURES / "s3" / "bucket_replication" / "literals.yaml"
 
 def test_primary_control_is_high_only() -> None:
     assert RULE.controls[0] == "AU-9(2)"
-    assert RULE.parameters["required"] is True
+    assert RULE.parameters["require_replication"] is True
 
 
 def test_not_required_makes_every_bucket_not_applicable() -> None:
-    relaxed = dataclasses.replace(RULE, parameters={**RULE.parameters, "required": False})
+    relaxed = dataclasses.replace(RULE, parameters={**RULE.parameters, "require_replication": False})
     report = check([FIXTURE], rules=[relaxed])
     buckets = [f for f in report.findings if f.resource_type == "AWS::S3::Bucket"]
     assert buckets and all(f.status == Status.NOT_APPLICABLE for f in buckets)

@@ -1,5 +1,6 @@
 """AWS CDK v2 L3 constructs with secure GovCloud defaults, one public construct per module."""
 
+from govcdk.constructs.backup import AgencyBackup
 from govcdk.constructs.gpu_cluster import (
     CapacityBlock,
     CapacityReservation,
@@ -11,6 +12,6 @@ from govcdk.constructs.isolated_vpc import IsolatedVpc
 from govcdk.constructs.keyring import AgencyKeyring, UnknownKeyPurposeError
 
 __all__ = [
-    "AgencyKeyring", "CapacityBlock", "CapacityReservation", "GpuCluster", "IsolatedVpc",
+    "AgencyBackup", "AgencyKeyring", "CapacityBlock", "CapacityReservation", "GpuCluster", "IsolatedVpc",
     "LustreStorage", "OnDemand", "UnknownKeyPurposeError",
 ]

@@ -4,9 +4,12 @@ Each rule declares its parameters and their floors in ``Rule.parameters`` (e.g. 
 ``{"min_retention_days": 365}``). The parameter's name declares its direction:
 
 - ``min_<what>``: a lower bound; a higher value is stricter (tightening), a lower one looser;
-- ``max_<what>``: an upper bound; a lower value is stricter, a higher one looser.
+- ``max_<what>``: an upper bound; a lower value is stricter, a higher one looser;
+- ``require_<what>``: a requirement (floor ``True``); ``false`` turns it off, which is looser.
 
-Values are numbers of the floor's type (an ``int`` floor takes integers only).
+Values are numbers of the floor's type (an ``int`` floor takes integers only), or booleans
+(``true``/``false``) for ``require_`` parameters. Settings that are not floors (lists of
+principals, tag keys) are module constants of their rule, not parameters.
 
 Users set parameters with ``govcdk check --rule-parameter RULE.PARAM=VALUE`` (repeatable;
 wins over the policy file) or a policy file (``--policy FILE``, YAML)::
@@ -56,12 +59,17 @@ def direction(name: str) -> str:
         return "min"
     if name.startswith("max_"):
         return "max"
-    raise ValueError(f"parameter {name!r} declares no direction (min_... or max_...)")
+    if name.startswith("require_"):
+        return "require"
+    raise ValueError(f"parameter {name!r} declares no direction (min_..., max_... or require_...)")
 
 
 def looser(name: str, value: Any, than: Any) -> bool:
     """True when ``value`` is looser than ``than`` for parameter ``name``."""
-    return value < than if direction(name) == "min" else value > than
+    d = direction(name)
+    if d == "require":
+        return bool(than) and not bool(value)
+    return value < than if d == "min" else value > than
 
 
 @dataclass
@@ -151,6 +159,12 @@ class Resolved:
 
 def _coerce(rule: Rule, name: str, value: Any, where: str) -> Any:
     floor = rule.parameters[name]
+    if isinstance(floor, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise InputError(f"{where}: {rule.id} {name} takes true or false, got {value!r}")
     if isinstance(value, bool):
         raise InputError(f"{where}: {rule.id} {name} takes a number, got {value!r}")
     if isinstance(floor, int):
@@ -235,10 +249,11 @@ def resolve(policy: Policy | None, rules: Sequence[Rule], today: _dt.date) -> Re
                     f"its exception ({allowed[3]}) expired on {allowed[2].isoformat()}; renew "
                     f"the exception (reason and a new date) or keep the floor")
             if allowed is None:
-                bound = "at least" if direction(name) == "min" else "at most"
+                bound = {"min": f"at least {floor}", "max": f"at most {floor}",
+                         "require": "true"}[direction(name)]
                 raise InputError(
                     f"{where}: {rule_id} {name}={value} loosens the FedRAMP floor {floor} "
-                    f"(it must be {bound} {floor}); tightening is allowed, loosening needs an "
+                    f"(it must be {bound}); tightening is allowed, loosening needs an "
                     f"exception with a reason and an expiry date in a --policy file")
             if looser(name, value, allowed[0]):
                 raise InputError(

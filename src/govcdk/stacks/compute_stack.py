@@ -7,7 +7,7 @@ from typing import Any
 from constructs import Construct
 
 from govcdk.config import AgencyConfig, CapacityType
-from govcdk.constructs import AgencyKeyring, GpuCluster, IsolatedVpc
+from govcdk.constructs import AgencyBackup, AgencyKeyring, GpuCluster, IsolatedVpc
 from govcdk.constructs.gpu_cluster import CapacityBlock, CapacityReservation, LustreStorage, OnDemand
 from govcdk.stacks.base import AgencyStack, agency_tags
 
@@ -23,7 +23,8 @@ def _capacity(config: AgencyConfig) -> OnDemand | CapacityReservation:
 
 class ComputeStack(AgencyStack):
     """Holds :attr:`cluster`, a :class:`GpuCluster` in one availability zone of the network
-    (``cluster.availability_zone``, default the first)."""
+    (``cluster.availability_zone``, default the first), and :attr:`backup`, an
+    :class:`AgencyBackup` of its Lustre file system when it has one."""
 
     def __init__(self, scope: Construct, id: str, *, config: AgencyConfig, keyring: AgencyKeyring,
                  network: IsolatedVpc, **kwargs: Any) -> None:
@@ -50,3 +51,11 @@ class ComputeStack(AgencyStack):
             ) if lustre is not None else None,
             launch_tags=agency_tags(config),
         )
+        # The file system is the stack's one stateful resource: AWS Backup keeps daily recovery
+        # points in a locked vault (CP-9; GOV-BACKUP-001/002/003). FSx's own automatic backups
+        # are deleted with the file system.
+        self.backup = AgencyBackup(
+            self, "Backup", keyring=keyring, agency_code=config.agency.code,
+            impact_level=config.impact_level.value,
+            resource_arns=[self.cluster.file_system.attr_resource_arn],
+        ) if self.cluster.file_system is not None else None

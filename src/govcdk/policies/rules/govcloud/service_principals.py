@@ -264,6 +264,4 @@ RULE = Rule(
         "(URLSuffix-based principal names)",
         "NIST SP 800-53 Rev 5: CM-6 Configuration Settings",
     ),
-    parameters={"commercial_only_principals": COMMERCIAL_ONLY_PRINCIPALS,
-                "regional_principal_services": REGIONAL_PRINCIPAL_SERVICES},
 )

@@ -218,6 +218,5 @@ RULE = Rule(
         "Amazon VPC User Guide: IAM role for publishing flow logs to CloudWatch Logs",
         "NIST SP 800-53 Rev 5: AC-3 Access Enforcement; AC-6 Least Privilege",
     ),
-    parameters={"source_condition_services": SOURCE_CONDITION_SERVICES},
     equivalents={"checkov": ("CKV_AWS_60", "CKV_AWS_61")},
 )

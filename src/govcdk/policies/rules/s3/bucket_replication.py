@@ -101,7 +101,7 @@ def _replication(ctx: Any, bucket: Any) -> CheckResult:
 
 
 def check(ctx: Any) -> dict[str, list[CheckResult]]:
-    required = as_bool(ctx.params.get("required", True))
+    required = as_bool(ctx.params.get("require_replication", True))
     buckets = ctx.resources(BUCKET)
     if required is not True:
         return {b.logical_id: [CheckResult.not_applicable(
@@ -163,7 +163,7 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: AU-9(2) Store on Separate Physical Systems or Components; CP-6 "
         "Alternate Storage Site; CP-9 System Backup",
     ),
-    parameters={"required": True, "backup_tag_key": BACKUP_TAG_KEY},
+    parameters={"require_replication": True},
     equivalents={"checkov": (), "guard": (),
                  "cdk-nag": ("NIST.800.53.R5-S3BucketReplicationEnabled",)},
 )
