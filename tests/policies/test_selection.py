@@ -103,6 +103,8 @@ TEMPLATE = """\
 Resources:
   Key:
     Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
     Properties: {EnableKeyRotation: true}
   Logs:
     Type: AWS::Logs::LogGroup

@@ -38,12 +38,14 @@ def test_every_resource_is_tagged(reference_templates):
     untaggable = {"AWS::KMS::Alias", "AWS::IAM::Policy", "AWS::IAM::InstanceProfile", "AWS::EC2::SecurityGroupIngress",
                   "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SubnetRouteTableAssociation",
                   "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::NetworkAclEntry",
-                  "Custom::VpcRestrictDefaultSG", "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation"}  # a custom resource has no Tags (its properties go to its handler)
+                  "Custom::VpcRestrictDefaultSG", "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
+                  "AWS::Backup::BackupSelection"}  # a custom resource has no Tags (its properties go to its handler)
     for name, t in reference_templates.items():
         for lid, r in t["Resources"].items():
             if r["Type"] in untaggable:
                 continue
             tags = r["Properties"].get("Tags") or r["Properties"].get("TagSpecifications") or \
+                r["Properties"].get("BackupVaultTags") or r["Properties"].get("BackupPlanTags") or \
                 r["Properties"].get("LaunchTemplateData", {}).get("TagSpecifications")
             text = json.dumps(tags)
             for key in ("govcdk:agency", "govcdk:system-id", "govcdk:impact-level", "govcdk:data-classification"):
