@@ -5,7 +5,8 @@ rule that implements each rule concept.
 Rule concepts -> govcdk rules: SG_NO_PUBLIC_INGRESS = GOV-EC2-003, KMS_ROTATION = GOV-KMS-001,
 LOG_RETENTION = GOV-LOGS-001, LOG_GROUP_KMS = GOV-LOGS-002, VPC_FLOW_LOGS = GOV-EC2-001,
 GOVCLOUD_NO_HARDCODED_PARTITION = GOV-GOVCLOUD-001, GOVCLOUD_SERVICE_PRINCIPAL = GOV-GOVCLOUD-004,
-S3_TLS_ONLY = GOV-S3-007, S3_ENCRYPTION_KMS = GOV-S3-006 (S3_ENCRYPTION, any default encryption,
+S3_TLS_ONLY = GOV-S3-007, S3_ENCRYPTION_KMS = GOV-S3-006, DOCDB_NON_DEFAULT_PORT = GOV-RDS-003,
+IAM_NO_WILDCARD_ADMIN = GOV-IAM-001 (S3_ENCRYPTION, any default encryption,
 has no govcdk rule: the pack asks for a customer-managed key).
 """
 
@@ -25,6 +26,9 @@ VERDICTS = [
     ("cdknag-sg-cidr-getatt-crash", None, "GOV-EC2-003", "WorldSshSg", F),
     ("cdknag-param-default-bypass", None, "GOV-KMS-001", "DataKey", F),
     ("cdknag-param-default-bypass", {"RotateKeys": "true"}, "GOV-KMS-001", "DataKey", P),
+    # DOCDB_NON_DEFAULT_PORT = GOV-RDS-003: Port -> Ref DbPort -> Default 27017.
+    ("cdknag-param-default-bypass", None, "GOV-RDS-003", "DocDbCluster", F),
+    ("cdknag-param-default-bypass", {"DbPort": "27117"}, "GOV-RDS-003", "DocDbCluster", P),
     ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "QuotedSingle", F),
     ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "QuotedDouble", F),
     ("checkov-sg-quoted-port-fn", None, "GOV-EC2-003", "IntControl", F),
@@ -48,6 +52,8 @@ VERDICTS = [
     ("guard-short-vs-long-intrinsics", None, "GOV-GOVCLOUD-001", "LongRole", P),
     ("guard-short-vs-long-intrinsics", None, "GOV-KMS-001", "LogKey", P),
     ("cdk-govcloud-join-literal-partition", None, "GOV-GOVCLOUD-001", "BuildRoleDefaultPolicy", F),
+    # IAM_NO_WILDCARD_ADMIN = GOV-IAM-001: scoped actions.
+    ("cdk-govcloud-join-literal-partition", None, "GOV-IAM-001", "BuildRoleDefaultPolicy", P),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "LoggedVpc", P),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-EC2-001", "UnloggedVpc", F),
     ("cfnnag-vpc-flowlog-correlation", None, "GOV-LOGS-001", "FlowLogGroup", P),

@@ -1,5 +1,6 @@
 """Every fixture template under ``fixtures/<service>/<rule_name>/`` states its expected verdicts
-in logical-id prefixes: ``Pass...``, ``Fail...``, ``Na...`` (NOT_APPLICABLE), ``Unknown...``.
+in logical-id prefixes: ``Pass...``, ``Fail...``, ``Na...`` (NOT_APPLICABLE), ``Unknown...``,
+``Suppressed...`` (a finding acknowledged in the resource's Metadata).
 Resources without such a prefix are supporting resources and are not asserted. Resources a
 ``Fn::ForEach`` loop declares are asserted by their expanded logical ids. A fixture whose first
 line is ``# govcdk-test: all-allowed-values`` is checked with ``all_allowed_values=True``."""
@@ -18,12 +19,13 @@ from govcdk.policies.resolver import Resolver
 
 from .helpers import FIXTURES, service_of
 
-PREFIX = re.compile(r"^(Pass|Fail|Na|Unknown)(?=[A-Z0-9])")
+PREFIX = re.compile(r"^(Pass|Fail|Na|Unknown|Suppressed)(?=[A-Z0-9])")
 EXPECTED = {
     "Pass": Status.PASS,
     "Fail": Status.FAIL,
     "Na": Status.NOT_APPLICABLE,
     "Unknown": Status.UNKNOWN,
+    "Suppressed": Status.SUPPRESSED,
 }
 RULES_BY_NAME = {(service_of(r), r.name): r for r in load_rules()}
 """Rules by (service folder, name): two services may each have a rule of the same name
