@@ -19,6 +19,10 @@ def test_three_stacks_with_explicit_govcloud_env(reference_assembly):
     for art in stacks.values():
         assert art["environment"] == "aws://111111111111/us-gov-west-1"
         assert art["properties"]["terminationProtection"] is True
+        # Stack tags `cdk deploy` sets on the deployed stack; `govcdk verify` selects by them.
+        assert art["properties"]["tags"] == {
+            "govcdk:agency": "airx", "govcdk:system-id": "AIRX-0001", "govcdk:impact-level": "high",
+            "govcdk:data-classification": "cui"}
 
 
 def test_no_commercial_partition_and_no_dummy_azs(reference_assembly):

@@ -26,7 +26,7 @@ class AgencyStack(Stack):
     """Base class: ``env`` set from the agency file, a CloudFormation rule ``TargetRegion``
     that fails any deployment outside that region, availability zones from
     :mod:`govcdk.govcloud` (never ``dummy1a``, never a context lookup), termination
-    protection on, and the agency tags on every taggable resource:
+    protection on, and the agency tags on the stack itself and on every taggable resource:
     ``govcdk:agency``, ``govcdk:system-id``, ``govcdk:impact-level``,
     ``govcdk:data-classification``.
     """
@@ -38,6 +38,11 @@ class AgencyStack(Stack):
             env=Environment(account=config.account, region=config.region),
             description=f"govcdk {config.agency.code}: {description}",
             termination_protection=True,
+            # Stack tags (the manifest's ``tags``; ``cdk deploy`` sets them on the deployed stack,
+            # where ``govcdk verify`` finds the agency's stacks by ``govcdk:agency``). With
+            # @aws-cdk/core:explicitStackTags they must be given here; Tags.of() below tags the
+            # resources.
+            tags=agency_tags(config),
             **kwargs,
         )
         self.config = config
