@@ -7,7 +7,9 @@ Exit codes (a contract for CI):
 - ``1``: failing findings;
 - ``2``: usage or input error (bad agency file, unreadable or non-CloudFormation template,
   unknown option, a rule selection that selects nothing, a rule parameter that loosens its
-  FedRAMP floor without an exception), reported as one message, never a traceback.
+  FedRAMP floor without an exception; for ``verify``: a stack that does not exist, no AWS
+  credentials, a permission missing, an endpoint unreachable), reported as one message, never
+  a traceback.
 
 ``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
 """
@@ -43,6 +45,7 @@ def main() -> None:
     \b
     govcdk synth   synthesize an agency's CloudFormation templates (offline)
     govcdk check   check templates against the FedRAMP Rev 5 rule pack and cfn-lint
+    govcdk verify  verify deployed stacks through read-only AWS API calls
     govcdk rules   list the rules
     govcdk facts   refresh, show and list the accelerated EC2 instance facts
     """
@@ -207,9 +210,6 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     from govcdk.policies import parameters as rule_params
     from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
-    from govcdk.policies.model import Severity, Status
-    from govcdk.policies.reporters.json_report import to_json
-    from govcdk.policies.reporters.text import render_text
 
     today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
@@ -249,6 +249,19 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
         report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates),
                                    today=today))
 
+    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+            allow_unknown=allow_unknown)
+
+
+def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on: str,
+            allow_unknown: bool) -> None:
+    """Write ``--output`` (JSON), print the report (text or JSON) and exit 0 or 1 by the
+    failing findings at or above ``--fail-on`` (UNKNOWN not counted with ``--allow-unknown``).
+    Shared by ``check`` and ``verify``."""
+    from govcdk.policies.model import Severity, Status
+    from govcdk.policies.reporters.json_report import to_json
+    from govcdk.policies.reporters.text import render_text
+
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -275,6 +288,88 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     if fmt == "text" and allowed:
         click.echo(f"{allowed} UNKNOWN finding(s) do not change the exit code (--allow-unknown).")
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@main.command()
+@click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
+              help="Region of the deployed stacks (default: the --agency file's region).")
+@click.option("--profile", help="AWS named profile (default: boto3's credential chain: "
+                                "environment, AWS_PROFILE, SSO, instance or task role).")
+@click.option("--agency", "agency_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Agency file (YAML): verify its stacks, those named <code>-*.")
+@click.option("--stack", "stacks", multiple=True, metavar="NAME",
+              help="Verify this stack (repeatable); default: the agency's stacks with --agency, "
+                   "else every stack tagged govcdk:agency.")
+@click.option("--rule", "rule_patterns", multiple=True, metavar="PATTERN",
+              help="Run only verify rules whose id matches (fnmatch, repeatable), e.g. "
+                   "'GOV-VERIFY-KMS-*'.")
+@click.option("--baseline", type=click.Choice(["low", "moderate", "high"]),
+              help="Run only rules in this FedRAMP Rev 5 baseline.")
+@click.option("--control", "controls", multiple=True, metavar="CONTROL",
+              help="Run only rules mapped to this NIST SP 800-53 Rev 5 control (repeatable).")
+@click.option("--allow-unknown", is_flag=True,
+              help="UNKNOWN findings are shown but do not make the exit code 1.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Lowest severity whose failing findings make the exit code 1.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the JSON report to this file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print on the terminal.")
+@click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
+def verify(region: str | None, profile: str | None, agency_file: Path | None,
+           stacks: tuple[str, ...], rule_patterns: tuple[str, ...], baseline: str | None,
+           controls: tuple[str, ...], allow_unknown: bool, fail_on: str, output: Path | None,
+           fmt: str, show_passed: bool) -> None:
+    """Verify deployed stacks through read-only AWS API calls: KMS keys enabled and rotating,
+    VPC flow logs active, no internet path, S3 public access blocked and SSE-KMS, CloudTrail
+    trails logging with validation, log group retention and keys.
+
+    Needs credentials allowed the read actions listed in the README ("Verify a deployed
+    account"); nothing in the account is changed."""
+    from govcdk.policies.errors import PolicyError
+    from govcdk.policies.engine import select_rules
+    from govcdk.verify import VERIFY_RULES, VerifyError
+    from govcdk.verify import verify as run_verify
+
+    agency = None
+    if agency_file is not None:
+        from govcdk.config import AgencyConfigError, load_agency
+
+        try:
+            config = load_agency(agency_file)
+        except AgencyConfigError as exc:
+            raise UsageError(str(exc)) from None
+        agency = config.agency.code
+        region = region or config.region
+    if region is None:
+        raise UsageError("--region is required (or --agency FILE, whose region is used)")
+    if output is not None and output.is_dir():
+        raise UsageError(f"--output {output}: is a directory; give a file name")
+    try:
+        rules = select_rules(VERIFY_RULES, rule_patterns or None, baseline=baseline,
+                             controls=controls or None)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session(region_name=region, profile_name=profile)
+    except BotoCoreError as exc:  # ProfileNotFound
+        raise UsageError(f"--profile {profile}: {exc}") from None
+    from govcdk.verify import Clients
+
+    client_config = Config(connect_timeout=10, read_timeout=30,
+                           retries={"max_attempts": 4, "mode": "standard"})
+    try:
+        report = run_verify(Clients.from_session(session, config=client_config), region,
+                            list(stacks) or None, agency=agency, rules=rules)
+    except VerifyError as exc:
+        raise UsageError(str(exc)) from None
+    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+            allow_unknown=allow_unknown)
 
 
 @main.command()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 MOTO_UNSUPPORTED = {
     "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
@@ -46,6 +47,12 @@ MOTO_UNSUPPORTED = {
        for name in ("BackupVault", "BackupPlan", "BackupSelection")},
 }
 """Resource type -> why moto's CloudFormation does not create it."""
+
+IGNORE_UNSUPPORTED = pytest.mark.filterwarnings(
+    "ignore:Tried to parse (" + "|".join(t.replace(":", ".") for t in MOTO_UNSUPPORTED)
+    + ") but:UserWarning")
+"""A test mark (``:`` is ``.`` in the pattern: pytest splits the filter at colons): silence moto's 'not supported' warnings for the types of
+:data:`MOTO_UNSUPPORTED`, which moto repeats whenever it lists a stack's resources."""
 
 MOTO_NO_PHYSICAL_ID = {
     "AWS::EC2::SecurityGroupIngress": "moto adds the rule to the group but reports no physical id; "
@@ -207,8 +214,11 @@ class _TrailStandIn:
             tags_list=p.get("Tags", []))
         if _flag(p.get("IsLogging"), False):
             backend.start_logging(resource_name)
+        # What moto's CloudFormation reads from the models it creates (CloudFormationModel).
         trail.physical_resource_id = resource_name
         trail.get_cfn_attribute = lambda name: trail.arn
+        trail.is_created = lambda: True
+        trail.delete = lambda account_id, region_name: backend.delete_trail(resource_name)
         return trail
 
 

@@ -13,9 +13,9 @@ import ast
 
 import pytest
 
-from .harness import MOTO_NO_PHYSICAL_ID, MOTO_UNSUPPORTED
+from .harness import IGNORE_UNSUPPORTED, MOTO_NO_PHYSICAL_ID, MOTO_UNSUPPORTED
 
-pytestmark = pytest.mark.aws
+pytestmark = [pytest.mark.aws, IGNORE_UNSUPPORTED]
 
 
 @pytest.mark.parametrize("agency", ["reference", "east"])

@@ -9,7 +9,7 @@ read (``Describe*``, ``Get*``, ``List*``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 SERVICES = ("cloudformation", "kms", "ec2", "s3", "s3control", "cloudtrail", "logs")
 """The boto3 client names :class:`Clients` holds."""
@@ -98,27 +98,31 @@ def _client_error_parts(exc: Any) -> tuple[str, str]:
     return str(error.get("Code", "")), str(error.get("Message", ""))
 
 
-@dataclass(frozen=True)
 class Clients:
-    """The boto3 clients verify reads through, one per name in :data:`SERVICES`, all for one
-    region. Build it with :meth:`from_session` or :meth:`from_mapping`; tests pass moto-backed
-    clients the same way (nothing is patched)."""
+    """The boto3 clients verify reads through, one per name in :data:`SERVICES` (attributes
+    ``cloudformation``, ``kms``...), all for one region. Build it with :meth:`from_session`
+    (clients created on first use: a run that meets no bucket never creates the S3 clients) or
+    :meth:`from_mapping`; tests pass moto-backed clients the same way (nothing is patched)."""
 
-    cloudformation: Any
-    kms: Any
-    ec2: Any
-    s3: Any
-    s3control: Any
-    cloudtrail: Any
-    logs: Any
+    def __init__(self, factory: Callable[[str], Any]) -> None:
+        self._factory = factory
+        self._made: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in SERVICES:
+            raise AttributeError(name)
+        if name not in self._made:
+            self._made[name] = self._factory(name)
+        return self._made[name]
 
     @classmethod
     def from_session(cls, session: Any, *, config: Any = None) -> "Clients":
-        """Clients from a ``boto3.Session`` (its region and credentials), with a botocore
+        """Clients of a ``boto3.Session`` (its region and credentials), with a botocore
         ``config`` when given. Creating a client calls nothing; errors come with the first
         call."""
-        return cls(**{name: session.client(name, config=config) if config is not None
-                      else session.client(name) for name in SERVICES})
+        if config is None:
+            return cls(session.client)
+        return cls(lambda name: session.client(name, config=config))
 
     @classmethod
     def from_mapping(cls, clients: Mapping[str, Any]) -> "Clients":
@@ -128,7 +132,7 @@ class Clients:
         if missing:
             raise VerifyError(f"clients: no client for {', '.join(missing)} (verify needs "
                               f"{', '.join(SERVICES)})")
-        return cls(**{name: clients[name] for name in SERVICES})
+        return cls(dict(clients).__getitem__)
 
     @classmethod
     def of(cls, source: Any) -> "Clients":
