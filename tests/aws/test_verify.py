@@ -592,3 +592,16 @@ def test_every_writer_renders_a_verify_report(samples, west):
         text = writer(report)
         assert "GOV-VERIFY-S3-002" in text, name
     assert "verify-gaps" in WRITERS["text"](report)
+
+
+def test_readme_lists_the_required_permissions():
+    from tests_support import ROOT
+
+    text = (ROOT / "README.md").read_text().split("## Verify a deployed account", 1)[1]
+    listed = text.split("REQUIRED_PERMISSIONS`:", 1)[1].split("(all reads)", 1)[0]
+    actions = set()
+    for group in listed.split(";"):
+        names = [n.strip().strip("`") for n in group.replace("\n", " ").split(",") if n.strip()]
+        service = names[0].split(":")[0]
+        actions |= {n if ":" in n else f"{service}:{n}" for n in names}
+    assert actions == set(REQUIRED_PERMISSIONS)

@@ -44,8 +44,8 @@ needs ``s3:GetEncryptionConfiguration`` and GetPublicAccessBlock ``s3:GetBucketP
 "Actions defined by Amazon S3")."""
 
 REQUIRED_PERMISSIONS: tuple[str, ...] = tuple(sorted({a for _, a in OPERATIONS.values()}))
-"""Every IAM action ``govcdk verify`` uses: the policy of the role it runs as. All are reads;
-AWS's managed ``SecurityAudit`` / ``ReadOnlyAccess`` policies include them."""
+"""Every IAM action ``govcdk verify`` uses, sorted: what the policy of the role it runs as must
+allow. All are reads."""
 
 ACCESS_DENIED = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
