@@ -502,6 +502,62 @@ class _Stacks:
         return {"TemplateBody": {"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}}
 
 
+class _Nested(_Stacks):
+    """A parent stack whose one resource is a nested stack holding a log group."""
+
+    CHILD = "arn:aws-us-gov:cloudformation:us-gov-west-1:111111111111:stack/s-Child-1/2"
+
+    def describe_stacks(self, **kwargs):
+        if kwargs.get("StackName") == self.CHILD:
+            return {"Stacks": [{"StackName": "s-Child-1", "StackStatus": "UPDATE_ROLLBACK_COMPLETE",
+                                "StackId": self.CHILD, "ParentId": "p"}]}
+        return super().describe_stacks(**kwargs)
+
+    def list_stack_resources(self, **kwargs):
+        if kwargs["StackName"] == self.CHILD:
+            return {"StackResourceSummaries": [
+                {"LogicalResourceId": "Logs", "PhysicalResourceId": "/child/logs",
+                 "ResourceType": "AWS::Logs::LogGroup", "ResourceStatus": "CREATE_COMPLETE"},
+                {"LogicalResourceId": "Gone", "PhysicalResourceId": "",
+                 "ResourceType": "AWS::Logs::LogGroup", "ResourceStatus": "CREATE_FAILED"}]}
+        return {"StackResourceSummaries": [
+            {"LogicalResourceId": "Child", "PhysicalResourceId": self.CHILD,
+             "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "CREATE_COMPLETE"}]}
+
+    def get_template(self, **kwargs):
+        return {"TemplateBody": "Resources: {}"}  # YAML: no CDK paths, no failure
+
+
+class _Logs:
+    def describe_log_groups(self, **kwargs):
+        assert kwargs == {"logGroupNamePrefix": "/child/logs"}
+        return {"logGroups": [{"logGroupName": "/child/logs", "retentionInDays": 3653,
+                               "kmsKeyId": "arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/k"}]}
+
+
+def test_nested_stacks_are_verified_with_their_parent():
+    clients = {name: _Stub(AssertionError(name)) for name in ("kms", "ec2", "s3", "s3control", "cloudtrail")}
+    clients.update(cloudformation=_Nested(), logs=_Logs())
+    report = verify(clients, WEST)
+    assert [t.stack for t in report.templates] == ["s", "s-Child-1"]
+    child = report.templates[1]
+    assert child.path == _Nested.CHILD and child.resource_count == 2
+    assert child.notes == ("stack status UPDATE_ROLLBACK_COMPLETE: the deployment may not be what "
+                           "the template says",
+                           "Gone (AWS::Logs::LogGroup) not verified: status CREATE_FAILED, no physical id")
+    assert {(f.rule_id, f.stack, f.logical_id, f.status) for f in report.findings} == {
+        ("GOV-VERIFY-LOGS-001", "s-Child-1", "Logs", Status.PASS),
+        ("GOV-VERIFY-LOGS-002", "s-Child-1", "Logs", Status.PASS)}
+
+
+def test_session_without_region_is_a_verify_error(monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(VerifyError, match="cannot create the cloudformation client: You must specify a region"):
+        verify(boto3.Session(), WEST)
+
+
 def test_access_denied_names_operation_and_permission():
     stub = _Stub(_client_error("AccessDenied", "DescribeStacks"))
     clients = {name: stub for name in ("cloudformation", "kms", "ec2", "s3", "s3control", "cloudtrail", "logs")}

@@ -112,7 +112,12 @@ class Clients:
         if name.startswith("_") or name not in SERVICES:
             raise AttributeError(name)
         if name not in self._made:
-            self._made[name] = self._factory(name)
+            import botocore.exceptions as bx
+
+            try:
+                self._made[name] = self._factory(name)
+            except bx.BotoCoreError as exc:  # NoRegionError, UnknownServiceError...
+                raise VerifyError(f"cannot create the {name} client: {exc}") from None
         return self._made[name]
 
     @classmethod
