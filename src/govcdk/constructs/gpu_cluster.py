@@ -128,7 +128,11 @@ class GpuCluster(Construct):
     - Security group (:attr:`security_group`): all traffic to and from itself only (EFA OS
       bypass requires it, EC2 User Guide "Prepare an EFA-enabled security group"), TCP 443 to
       the VPC endpoints' security group, Lustre traffic to and from the file system's security
-      group when there is one, nothing else, no CIDR anywhere.
+      group when there is one, nothing else, no CIDR anywhere. cdk-nag's
+      ``EC2RestrictedCommonPorts`` fails any all-traffic rule whatever its source; the
+      all-traffic ingress rules between the cluster's own groups acknowledge it with the EFA
+      requirement as reason (:data:`NODES_ALL_TRAFFIC_REASON`,
+      :data:`EFA_LUSTRE_ALL_TRAFFIC_REASON`; ``Metadata.cdk_nag``).
     - Placement: one availability zone (EFA does not cross AZs). On-Demand: a cluster placement
       group (:attr:`placement_group`). A capacity reservation or Capacity Block: no placement
       group; the launch template targets the reservation through the template parameter

@@ -41,20 +41,21 @@ policy); allowed only when the ``ecr.dkr`` endpoint is created."""
 
 RESTRICT_DEFAULT_SG_HANDLER_CHECKOV: Mapping[str, str] = {
     "CKV_AWS_115": (
-        "CDK's Custom::VpcRestrictDefaultSG handler runs only when CloudFormation creates, updates "
-        "or deletes the VPC; nothing else invokes it, so a reserved-concurrency limit would bound "
-        "nothing and would take capacity from the account's unreserved pool (Lambda Developer "
-        "Guide, 'Configuring reserved concurrency')"),
+        "CDK's Custom::VpcRestrictDefaultSG handler is invoked by CloudFormation, through the "
+        "custom resource's service token, once per create, update or delete of the VPC; a "
+        "reserved-concurrency limit would bound no real load and would take capacity from the "
+        "account's unreserved pool (Lambda Developer Guide, 'Configuring reserved concurrency')"),
     "CKV_AWS_116": (
         "CloudFormation invokes the custom-resource handler and waits for its answer: a failed "
-        "invocation fails and rolls back the stack operation, where it is seen in the stack "
-        "events (CM-3); a dead-letter queue would hold a CloudFormation request nobody replays"),
+        "invocation fails the stack operation and rolls it back, where the failure is seen in "
+        "the stack events (CM-3); a dead-letter queue would keep a CloudFormation request that "
+        "nobody replays"),
     "CKV_AWS_117": (
         "the handler must reach the EC2 API and answer CloudFormation through a pre-signed URL "
         "of an AWS-owned S3 bucket; the isolated VPC has no internet path and its S3 gateway "
-        "endpoint admits only the account's buckets, so inside it the deployment would hang. It "
-        "holds no data, and its role may only change the rules of this VPC's default security "
-        "group"),
+        "endpoint admits only the account's buckets and the AWS package and SSM buckets, so "
+        "inside it the deployment would hang. It holds no data, and its role may change only "
+        "the rules of this VPC's default security group (and write its own logs)"),
 }
 """checkov checks acknowledged on CDK's ``Custom::VpcRestrictDefaultSG`` provider function
 (``Metadata.checkov.skip``), check id -> reason. CDK owns the function's code and properties;
@@ -93,7 +94,12 @@ class IsolatedVpc(Construct):
     - Flow log: all traffic, the custom field list :data:`FLOW_LOG_FIELDS`, to a CloudWatch
       Logs log group ``/govcdk/<agency_code>/vpc-flow-logs`` encrypted with ``flow_log_key``
       and kept ``flow_log_retention_days`` (AU-11: at least 365, OMB M-21-31), retained on
-      stack deletion.
+      stack deletion. The delivery role (:attr:`flow_log_role`, confused-deputy conditions on
+      its trust policy) holds one customer managed policy (:attr:`flow_log_policy`: write to
+      that log group only) and no inline policy (AC-6, CM-5(1)).
+    - Acknowledgements: CDK's ``Custom::VpcRestrictDefaultSG`` function carries checkov skips
+      for the Lambda checks that cannot hold for it, each with its reason
+      (:data:`RESTRICT_DEFAULT_SG_HANDLER_CHECKOV`, ``Metadata.checkov.skip``).
 
     :param cidr: ``str``, required. IPv4 VPC CIDR, ``/16`` to ``/24``.
     :param availability_zones: ``Sequence[str]``, required. 2 or 3 AZ names of the stack's

@@ -41,6 +41,11 @@ and the suppression attached to the finding. A suppression whose ``expires`` is 
 ``suppression expired on <date>``. ``ERROR`` results are never suppressed. A valid suppression
 that covered nothing is reported as unused (:class:`govcdk.policies.model.UnusedSuppression`).
 
+Other scanners' acknowledgements (checkov's ``Metadata.checkov.skip``, cdk-nag's
+``Metadata.cdk_nag.rules_to_suppress``) are read by :func:`tool_acknowledgements` and validated
+by :func:`validate_tool_entry` (formats: :data:`TOOL_FORMATS`); govcdk's engine does not apply
+them, the tool does.
+
 This module never imports ``aws_cdk``.
 """
 
