@@ -53,7 +53,11 @@ def main() -> None:
               type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
 @click.option("--out", "outdir", default="cdk.out", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
-def synth(agency_file: Path, outdir: Path) -> None:
+@click.option("--validate", is_flag=True,
+              help="Check the templates while synthesizing (govcdk's CDK validation plugin at "
+                   "the agency's impact level as FedRAMP baseline, as `govcdk check --baseline "
+                   "<level> --no-cfn-lint` does); failing findings make the exit code 1.")
+def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
     """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups)."""
     from govcdk.config import AgencyConfigError, load_agency
 
@@ -69,10 +73,31 @@ def synth(agency_file: Path, outdir: Path) -> None:
         click.echo("govcdk: warning: no Node.js >= 22 found for jsii; run `make setup`", err=True)
     from govcdk.stacks import build_app
 
-    assembly = build_app(config, outdir).synth()
+    plugin = None
+    baseline = config.impact_level.value
+    if validate:
+        from govcdk.cdk_validation import GovcdkValidation
+
+        plugin = GovcdkValidation(baseline=baseline)
+    try:
+        assembly = build_app(config, outdir, validation=[plugin] if plugin else ()).synth()
+    except RuntimeError as exc:  # jsii's error for CDK's ValidationError
+        text = str(exc)
+        if plugin is None or not text.startswith("ValidationFailed:"):
+            raise
+        click.echo(text.removeprefix("ValidationFailed:").strip(), err=True)
+        click.echo(f"govcdk: validation at the FedRAMP {baseline} baseline failed; the templates "
+                   f"are in {outdir}", err=True)
+        sys.exit(EXIT_FINDINGS)
     for stack in assembly.stacks:
         click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
                    f"{outdir / stack.template_file}")
+    if plugin is not None and plugin.last_report is not None:
+        counts = plugin.last_report.counts()
+        click.echo(f"validated {len(plugin.last_report.templates)} template(s) at the FedRAMP "
+                   f"{baseline} baseline ({len(plugin.last_report.rules_run)} rules): "
+                   f"{counts['PASS']} passed, {counts['SUPPRESSED']} suppressed, "
+                   f"{len(plugin.last_report.failing)} failing")
 
 
 def _is_cloud_assembly(directory: Path) -> bool:
