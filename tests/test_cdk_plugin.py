@@ -207,6 +207,41 @@ def test_key_findings_equal_govcdk_check(keys, case, code) -> None:
     assert _plugin_findings(app.plugin) == findings
 
 
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """A top-level stack, and a CDK Stage whose stack holds a nested stack. Two findings fail
+    at MEDIUM: GOV-KMS-001 on the stage's key (CDK leaves EnableKeyRotation out, so rotation is
+    off) and GOV-SQS-002 on the nested stack's queue (no queue policy denies
+    aws:SecureTransport false); both stop the synthesis."""
+    from aws_cdk import NestedStack, Stage
+    from aws_cdk import aws_sqs as sqs
+
+    out = tmp_path_factory.mktemp("staged") / "cdk.out"
+    app = App(context={**APP_CONTEXT, "@aws-cdk/core:appMode": "inmemory"}, outdir=str(out),
+              builtin_cloud_formation_validation=False)
+    plugin = GovcdkValidation(baseline="high")
+    Validations.of(app).add_plugins(plugin)
+    env = Environment(account="111111111111", region="us-gov-west-1")
+    kms.Key(Stack(app, "Top", env=env), "TopKey", enable_key_rotation=True)
+    inner = Stack(Stage(app, "Prod", env=env), "Inner")
+    key = kms.Key(inner, "InnerKey")
+    sqs.Queue(NestedStack(inner, "Nested"), "Queue", encryption_master_key=key)
+    with pytest.raises(RuntimeError, match="ValidationFailed") as info:
+        app.synth()
+    return out, plugin, str(info.value)
+
+
+def test_stages_and_nested_stacks_are_checked_as_govcdk_check_does(staged) -> None:
+    out, plugin, error = staged
+    assert sorted((f.rule_id, f.stack.split("/")[-1][:6]) for f in plugin.last_verdict.failing) == [
+        ("GOV-KMS-001", "Inner"), ("GOV-SQS-002", "Nested")]
+    assert "govcdk::GOV-KMS-001" in error and "govcdk::GOV-SQS-002" in error
+    assert {t.stack.split("/")[0] for t in plugin.last_report.templates} == {"Top", "Prod"}
+    code, findings = _check_json(out)
+    assert code == 1
+    assert _plugin_findings(plugin) == findings
+
+
 # --------------------------------------------------------------------------------------------
 # options and reports, on the cloud assembly already written (no synthesis)
 
