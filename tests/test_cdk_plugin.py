@@ -282,6 +282,28 @@ def test_rule_selection_that_skips_the_failing_rule_passes(keys) -> None:
     assert plugin.rule_ids == ["GOV-KMS-002", "GOV-KMS-003", "GOV-KMS-004"]
 
 
+def test_unknown_fails_unless_allowed_and_parameters_give_values(tmp_path) -> None:
+    # A plain template (no manifest.json beside it): RetentionInDays comes from a parameter
+    # without a value, so GOV-LOGS-001 cannot decide: UNKNOWN, never a guess.
+    p = tmp_path / "Logs.template.json"
+    p.write_text(json.dumps({"Parameters": {"Days": {"Type": "Number"}}, "Resources": {"Logs": {
+        "Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": {"Ref": "Days"}}}}}))
+    context = SimpleNamespace(template_paths=[str(p)], stack_templates=[])
+    strict = GovcdkValidation(rules="GOV-LOGS-001").validate(context)
+    assert strict.success is False
+    assert [(v.rule_name, v.severity, v.rule_metadata["status"]) for v in strict.violations] == [
+        ("GOV-LOGS-001", "fatal", "UNKNOWN")]
+    allowed = GovcdkValidation(rules="GOV-LOGS-001", allow_unknown=True).validate(context)
+    assert allowed.success is True
+    assert [(v.rule_name, v.severity) for v in allowed.violations] == [("GOV-LOGS-001", "warning")]
+    # Given a value, the rule decides: 30 days is below the 365-day floor (AU-11).
+    short = GovcdkValidation(rules="GOV-LOGS-001", allow_unknown=True,
+                             parameters={"Days": "30"}).validate(context)
+    assert short.success is False and short.violations[0].rule_metadata["status"] == "FAIL"
+    assert GovcdkValidation(rules="GOV-LOGS-001", parameters={"Days": "400"}).validate(
+        context).success is True
+
+
 def test_input_govcdk_cannot_check_fails_with_an_error(keys, tmp_path) -> None:
     bad = tmp_path / "Broken.template.json"
     bad.write_text('{"AWSTemplateFormatVersion": "2010-09-09"}')
