@@ -56,7 +56,11 @@ def main() -> None:
               type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
 @click.option("--out", "outdir", default="cdk.out", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
-def synth(agency_file: Path, outdir: Path) -> None:
+@click.option("--validate", is_flag=True,
+              help="Check the templates while synthesizing (govcdk's CDK validation plugin at "
+                   "the agency's impact level as FedRAMP baseline, as `govcdk check --baseline "
+                   "<level> --no-cfn-lint` does); failing findings make the exit code 1.")
+def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
     """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups)."""
     from govcdk.config import AgencyConfigError, load_agency
 
@@ -72,10 +76,31 @@ def synth(agency_file: Path, outdir: Path) -> None:
         click.echo("govcdk: warning: no Node.js >= 22 found for jsii; run `make setup`", err=True)
     from govcdk.stacks import build_app
 
-    assembly = build_app(config, outdir).synth()
+    plugin = None
+    baseline = config.impact_level.value
+    if validate:
+        from govcdk.cdk_validation import GovcdkValidation
+
+        plugin = GovcdkValidation(baseline=baseline)
+    try:
+        assembly = build_app(config, outdir, validation=[plugin] if plugin else ()).synth()
+    except RuntimeError as exc:  # jsii's error for CDK's ValidationError
+        text = str(exc)
+        if plugin is None or not text.startswith("ValidationFailed:"):
+            raise
+        click.echo(text.removeprefix("ValidationFailed:").strip(), err=True)
+        click.echo(f"govcdk: validation at the FedRAMP {baseline} baseline failed; the templates "
+                   f"are in {outdir}", err=True)
+        sys.exit(EXIT_FINDINGS)
     for stack in assembly.stacks:
         click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
                    f"{outdir / stack.template_file}")
+    if plugin is not None and plugin.last_report is not None:
+        counts = plugin.last_report.counts()
+        click.echo(f"validated {len(plugin.last_report.templates)} template(s) at the FedRAMP "
+                   f"{baseline} baseline ({len(plugin.last_report.rules_run)} rules): "
+                   f"{counts['PASS']} passed, {counts['SUPPRESSED']} suppressed, "
+                   f"{len(plugin.last_report.failing)} failing")
 
 
 def _is_cloud_assembly(directory: Path) -> bool:
@@ -127,39 +152,6 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
                              "write the report outside it")
 
 
-def _check_parameter_values(params: dict[str, str], templates: Sequence) -> None:
-    """A --parameter value CloudFormation would reject for a template that declares it is a
-    usage error: not one of AllowedValues, not a Number, not matching AllowedPattern, or outside
-    MinLength/MaxLength/MinValue/MaxValue."""
-    import re
-
-    for name, value in params.items():
-        for t in templates:
-            spec = (t.template.get("Parameters") or {}).get(name)
-            if not isinstance(spec, dict):
-                continue
-            where = f"--parameter {name}={value!r} ({t.path})"
-            allowed = spec.get("AllowedValues")
-            if isinstance(allowed, list) and allowed and value not in [str(a) for a in allowed]:
-                raise UsageError(f"{where}: allowed values are {', '.join(str(a) for a in allowed)}")
-            if spec.get("Type") == "Number":
-                try:
-                    number = float(value)
-                except ValueError:
-                    raise UsageError(f"{where}: the parameter is a Number") from None
-                for key, ok in (("MinValue", lambda b: number >= b), ("MaxValue", lambda b: number <= b)):
-                    bound = spec.get(key)
-                    if isinstance(bound, (int, float, str)) and not ok(float(bound)):
-                        raise UsageError(f"{where}: {key} is {bound}")
-            pattern = spec.get("AllowedPattern")
-            if isinstance(pattern, str) and re.fullmatch(pattern, value) is None:
-                raise UsageError(f"{where}: must match AllowedPattern {pattern}")
-            for key, ok in (("MinLength", lambda b: len(value) >= b), ("MaxLength", lambda b: len(value) <= b)):
-                bound = spec.get(key)
-                if isinstance(bound, (int, str)) and str(bound).isdigit() and not ok(int(bound)):
-                    raise UsageError(f"{where}: {key} is {bound}")
-
-
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
@@ -206,8 +198,8 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported."""
     import datetime
 
-    from govcdk.policies import engine
     from govcdk.policies import parameters as rule_params
+    from govcdk.policies import run
     from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
 
@@ -215,18 +207,14 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)
     try:
-        pack = engine.load_rules()
-        policy = rule_params.load_policy(policy_file) if policy_file else rule_params.Policy()
-        for item in rule_parameters:
-            rule_id, name, value = rule_params.parse_rule_parameter(item)
-            policy.set(rule_id, name, value, f"--rule-parameter {item}")
-        resolved = rule_params.resolve(policy, pack, today)
-        rules = engine.select_rules(pack, rule_patterns or None, baseline=baseline,
-                                    controls=controls or None)
+        settings = [(*rule_params.parse_rule_parameter(item), f"--rule-parameter {item}")
+                    for item in rule_parameters]
+        selection = run.select(rule_patterns=rule_patterns, baseline=baseline, controls=controls,
+                               policy_file=policy_file, settings=settings, today=today)
         templates = load_targets(targets)
     except PolicyError as exc:  # InputError included: a path that is no template, a bad pattern
         raise UsageError(str(exc)) from None
-    for warning in resolved.unused_exceptions:
+    for warning in selection.warnings:
         click.echo(f"govcdk: warning: {warning}", err=True)
     if not templates:
         raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
@@ -236,18 +224,13 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
         click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
     if output is not None:
         _check_output_path(output, targets, templates)
-    _check_parameter_values(params, templates)
     try:
-        report = engine.check_templates(templates, rules, parameters=params, region=region,
-                                        all_allowed_values=all_allowed_values, known_rules=pack,
-                                        rule_parameters=resolved, today=today)
-    except PolicyError as exc:  # e.g. a cloud assembly stack outside GovCloud without --region
+        # A bad --parameter value, or a cloud assembly stack outside GovCloud without --region.
+        report = run.check_loaded(templates, selection, parameters=params, region=region,
+                                  all_allowed_values=all_allowed_values, cfn_lint=run_cfnlint,
+                                  today=today)
+    except PolicyError as exc:
         raise UsageError(str(exc)) from None
-    if run_cfnlint:
-        from govcdk.scanners import cfnlint
-
-        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates),
-                                   today=today))
 
     _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
             allow_unknown=allow_unknown)
@@ -258,7 +241,7 @@ def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on
     """Write ``--output`` (JSON), print the report (text or JSON) and exit 0 or 1 by the
     failing findings at or above ``--fail-on`` (UNKNOWN not counted with ``--allow-unknown``).
     Shared by ``check`` and ``verify``."""
-    from govcdk.policies.model import Severity, Status
+    from govcdk.policies import run
     from govcdk.policies.reporters.json_report import to_json
     from govcdk.policies.reporters.text import render_text
 
@@ -278,16 +261,14 @@ def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on
         if output is not None:
             click.echo(f"JSON report: {output}")
 
-    threshold = Severity[fail_on.upper()].rank
-    counted = [f for f in report.failing if not (allow_unknown and f.status is Status.UNKNOWN)]
-    failing = [f for f in counted if f.severity.rank >= threshold]
-    below = len(counted) - len(failing)
-    allowed = len(report.failing) - len(counted)
-    if fmt == "text" and below:
-        click.echo(f"{below} failing finding(s) below --fail-on {fail_on} do not change the exit code.")
-    if fmt == "text" and allowed:
-        click.echo(f"{allowed} UNKNOWN finding(s) do not change the exit code (--allow-unknown).")
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    outcome = run.verdict(report, fail_on, allow_unknown)
+    if fmt == "text" and outcome.below:
+        click.echo(f"{len(outcome.below)} failing finding(s) below --fail-on {fail_on} do not "
+                   "change the exit code.")
+    if fmt == "text" and outcome.allowed:
+        click.echo(f"{len(outcome.allowed)} UNKNOWN finding(s) do not change the exit code "
+                   "(--allow-unknown).")
+    sys.exit(EXIT_OK if outcome.passed else EXIT_FINDINGS)
 
 
 @main.command()

@@ -39,7 +39,7 @@ def test_real_availability_zones(reference_templates):
 
 
 def test_every_resource_is_tagged(reference_templates):
-    untaggable = {"AWS::KMS::Alias", "AWS::IAM::Policy", "AWS::IAM::InstanceProfile", "AWS::EC2::SecurityGroupIngress",
+    untaggable = {"AWS::KMS::Alias", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile", "AWS::EC2::SecurityGroupIngress",
                   "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SubnetRouteTableAssociation",
                   "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::NetworkAclEntry",
                   "Custom::VpcRestrictDefaultSG", "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
