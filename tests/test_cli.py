@@ -139,7 +139,7 @@ def test_synth_bad_agency_file_exits_2_with_one_message(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (
         f"govcdk: error: {p}: field cluster.node_count: bad value 'many': "
-        "Input should be a valid integer (got a string)")
+        "Input should be a valid integer (got a string); allowed a whole number 1..64")
     assert not (tmp_path / "out").exists()
 
 
