@@ -160,7 +160,9 @@ def test_synth_out_that_cannot_be_written(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
     r = run("synth", "--out", str(afile))
-    assert r.exit_code == 2 and "is a file" in r.output
+    assert r.exit_code == 2
+    assert r.output == f"govcdk: error: --out {afile}: is a file, not a directory; give a directory for the cloud assembly\n"
+    assert afile.read_text() == "x"
     r = run("synth", "--out", str(afile / "sub"))
     assert r.exit_code == 2 and "cannot write there" in r.output
 
@@ -177,6 +179,27 @@ def test_check_output_guards(tmp_path):
     assert r.exit_code == 2 and "cannot write the report" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--output", str(tmp_path))
     assert r.exit_code == 2 and "is a directory" in r.output
+
+
+def test_path_errors_are_one_govcdk_error_line(tmp_path):
+    """A directory for --agency, --output or --policy: govcdk's one-line message, exit 2, not
+    click's usage block (new-user test D12)."""
+    adir = tmp_path / "adir"
+    adir.mkdir()
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    results = {
+        "agency": run("synth", "--agency", str(adir), "--out", str(tmp_path / "out")),
+        "check-output": run("check", str(p), "--no-cfn-lint", "--output", str(adir)),
+        "policy": run("check", str(p), "--no-cfn-lint", "--policy", str(adir)),
+        "refresh-output": run("facts", "refresh", "--region", "us-gov-west-1", "--output", str(adir)),
+    }
+    assert {k: r.exit_code for k, r in results.items()} == dict.fromkeys(results, 2)
+    assert results["agency"].output == f"govcdk: error: {adir}: not a regular file; an agency file is a YAML file\n"
+    assert results["check-output"].output == f"govcdk: error: --output {adir}: is a directory; give a file name\n"
+    assert results["policy"].output.startswith(f"govcdk: error: {adir}: cannot read the policy file")
+    assert results["refresh-output"].output == f"govcdk: error: --output {adir}: is a directory; give a file name\n"
+    assert not (tmp_path / "out").exists()
 
 
 def test_check_with_no_template_found_exits_2(tmp_path):

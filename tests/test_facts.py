@@ -350,6 +350,14 @@ def test_cli_show_unknown_type():
     assert result.output.startswith("govcdk: error: no instance facts for 'nope.large'")
 
 
+def test_cli_show_is_case_insensitive():
+    """EC2 instance type names are lower case; P5.48XLARGE means p5.48xlarge (D11)."""
+    upper = run("facts", "show", "P5.48XLARGE")
+    assert upper.exit_code == 0, upper.output
+    assert upper.output == run("facts", "show", "p5.48xlarge").output
+    assert upper.output.splitlines()[0] == "p5.48xlarge"
+
+
 def test_cli_show_non_efa_type():
     result = run("facts", "show", "g4dn.2xlarge")
     assert result.exit_code == 0, result.output

@@ -49,10 +49,12 @@ def main() -> None:
 
 
 @main.command()
+# Paths are checked by govcdk, not click, so a bad one gets the one-line ``govcdk: error:``
+# message (exit 2) like every other input error.
 @click.option("--agency", "agency_file", default="agencies/reference.yaml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
+              type=click.Path(path_type=Path), help="Agency file (YAML).")
 @click.option("--out", "outdir", default="cdk.out", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
+              type=click.Path(path_type=Path), help="Cloud assembly directory to write.")
 @click.option("--validate", is_flag=True,
               help="Check the templates while synthesizing (govcdk's CDK validation plugin at "
                    "the agency's impact level as FedRAMP baseline, as `govcdk check --baseline "
@@ -111,7 +113,7 @@ def _is_cloud_assembly(directory: Path) -> bool:
 def _prepare_outdir(outdir: Path) -> None:
     """Refuse an --out that would overwrite the user's files or cannot be written."""
     if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"--out {outdir}: exists and is not a directory")
+        raise UsageError(f"--out {outdir}: is a file, not a directory; give a directory for the cloud assembly")
     if outdir.is_dir() and any(outdir.iterdir()) and not _is_cloud_assembly(outdir):
         raise UsageError(
             f"--out {outdir}: directory is not empty and is not a CDK cloud assembly (no valid "
@@ -168,7 +170,7 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               metavar="RULE.PARAMETER=VALUE",
               help="Set a rule parameter (repeatable), e.g. GOV-LOGS-001.min_retention_days=400; "
                    "tightening only, loosening needs an exception in --policy.")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (YAML): rule 'parameters' and 'exceptions' with reason and expiry.")
 @click.option("--allow-unknown", is_flag=True,
               help="UNKNOWN findings are shown but do not make the exit code 1.")
@@ -178,7 +180,7 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="Also run cfn-lint for both GovCloud regions.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Lowest severity whose failing findings make the exit code 1.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", type=click.Path(path_type=Path),
               help="Also write the JSON report to this file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print on the terminal.")

@@ -108,7 +108,7 @@ def _check_output(output: Path, force: bool) -> None:
 @facts.command()
 @click.option("--region", "regions", multiple=True, required=True, type=click.Choice(GOVCLOUD_REGIONS),
               help="GovCloud region to describe (repeatable); the table is the union.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", required=True, type=click.Path(path_type=Path),
               help="JSON file to write (e.g. src/govcdk/data/instance_types.json).")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=DEFAULT_TIMEOUT_S, show_default=True,
@@ -189,11 +189,16 @@ def _layout_text(layout: list[Any]) -> str:
 @click.argument("instance_type")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(instance_type: str, fmt: str) -> None:
-    """Show the bundled facts for INSTANCE_TYPE, its EFA layout and where GovCloud offers it."""
+    """Show the bundled facts for INSTANCE_TYPE (any case), its EFA layout and where GovCloud
+    offers it."""
     import dataclasses
 
     from govcdk import instances
 
+    # EC2 instance type names are lower case: P5.48XLARGE means p5.48xlarge.
+    if instance_type not in instances.known_instance_types() and \
+            instance_type.lower() in instances.known_instance_types():
+        instance_type = instance_type.lower()
     try:
         f = instances.facts(instance_type)
     except instances.UnknownInstanceTypeError as exc:
