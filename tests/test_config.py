@@ -200,6 +200,10 @@ def test_subnet_too_small_for_the_nodes(tmp_path):
         "efa interface; efa-only interfaces take none): at most 41 node(s) fit; lower cluster.node_count "
         "to 41 or give network.cidr a /23 or shorter prefix")
     assert load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", cluster__node_count=41)).cluster.node_count == 41
+    # 45 nodes: 47 left without the file system, so a smaller one is a way out too
+    with pytest.raises(AgencyConfigError, match=r"at most 41 node\(s\) fit; lower cluster.node_count to 41 or give "
+                                                r"network.cidr a /23 or shorter prefix or lower cluster.lustre.storage_capacity_gib$"):
+        load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", cluster__node_count=45))
     # two AZs: /25 subnets hold 105
     assert load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", network__az_count=2,
                               cluster__node_count=64)).network.az_count == 2

@@ -408,6 +408,10 @@ def _address_problems(cfg: "AgencyConfig") -> list[_FieldError]:
     fix = [f"lower cluster.node_count to {fit}"] if fit else []
     if wider is not None:
         fix.append(f"give network.cidr a /{wider} or shorter prefix")
+    if lustre and sizing.max_nodes(usable, per_node, endpoints=endpoints) >= c.node_count:
+        fix.append("lower cluster.lustre.storage_capacity_gib")
+    if not fix:
+        fix.append("split the cluster across agencies")
     return [_FieldError(("cluster", "node_count"), c.node_count,
                         f"{budget}: at most {fit} node(s) fit; {' or '.join(fix)}")]
 

@@ -226,8 +226,10 @@ def test_subnet_must_hold_the_nodes_endpoints_and_lustre():
     assert msg.startswith("node_count=118: the cluster's subnet 10.9.0.0/25 has 123 usable addresses "
                           "(its size minus the 5 AWS reserves); 6 interface VPC endpoint network interface(s) leave 117; "
                           "each p5.48xlarge node takes 1 (one per ENA or efa interface; efa-only interfaces take none)"), msg
-    assert msg.endswith(": at most 117 node(s) fit; lower node_count or give the VPC a larger CIDR"), msg
-    with pytest.raises(ValueError, match=r"up to 3 for the FSx for Lustre file system .* leave 114; .*: at most 114 node\(s\) fit"):
+    assert msg.endswith(": at most 117 node(s) fit; lower node_count, give the VPC a larger CIDR"), msg
+    with pytest.raises(ValueError, match=r"up to 3 for the FSx for Lustre file system .* leave 114; .*: at most 114 "
+                                         r"node\(s\) fit; lower node_count, give the VPC a larger CIDR or give the "
+                                         r"Lustre file system less storage$"):
         GpuCluster(stack, "Big", node_count=115, shared_storage=LustreStorage(), **kw)
     assert stack.node.try_find_child("Big") is None
     GpuCluster(stack, "Fits", node_count=114, shared_storage=LustreStorage(), **kw)

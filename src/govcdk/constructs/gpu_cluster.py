@@ -641,7 +641,9 @@ def _check_addresses(subnets: Sequence[ec2.ISubnet], isolated: "IsolatedVpc | No
         raise ValueError(
             f"node_count={node_count}: "
             + sizing.describe_budget(where, usable, per_node, instance_type, endpoints=endpoints, lustre=lustre)
-            + f": at most {fit} node(s) fit; lower node_count or give the VPC a larger CIDR")
+            + f": at most {fit} node(s) fit; lower node_count, give the VPC a larger CIDR"
+            + (" or give the Lustre file system less storage"
+               if lustre and sizing.max_nodes(usable, per_node, endpoints=endpoints) >= node_count else ""))
 
 
 def _is_int(v: object) -> bool:
