@@ -139,7 +139,7 @@ def test_synth_bad_agency_file_exits_2_with_one_message(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (
         f"govcdk: error: {p}: field cluster.node_count: bad value 'many': "
-        "Input should be a valid integer (got a string)")
+        "Input should be a valid integer (got a string); allowed a whole number 1..64")
     assert not (tmp_path / "out").exists()
 
 
@@ -156,11 +156,70 @@ def test_synth_refuses_to_write_into_a_foreign_directory(tmp_path, manifest):
     assert {p.name: p.read_text() for p in mine.iterdir()} == before
 
 
+@pytest.mark.synth
+def test_synth_into_another_agencys_assembly_removes_its_stale_files(reference_assembly, east_assembly, tmp_path):
+    """The reference assembly, then the east agency synthesized into it: the airx templates,
+    asset manifests and metadata the old manifest listed go (and are named); the user's own
+    files stay; what is left is exactly a fresh east assembly plus those files (D13)."""
+    import shutil
+
+    asm = tmp_path / "asm"
+    shutil.copytree(reference_assembly, asm)
+    (asm / "notes.txt").write_text("keep me")
+    (asm / "airx-notes.template.json").write_text("mine, not listed by any manifest")
+    r = run("synth", "--agency", str(ROOT / "agencies" / "east.yaml"), "--out", str(asm))
+    assert r.exit_code == 0, r.output
+    removed = sorted(l.split()[2] for l in r.output.splitlines() if l.startswith("removed stale "))
+    expected = sorted(str(asm / f"airx-{s}.{kind}.json") for s in ("keys", "network", "compute")
+                      for kind in ("template", "assets", "metadata"))
+    assert removed == expected, r.output
+    assert "(listed by the previous manifest.json, not by this one)" in r.output
+    assert (asm / "notes.txt").read_text() == "keep me"
+    assert (asm / "airx-notes.template.json").exists()
+    assert {p.name for p in asm.iterdir()} == {p.name for p in east_assembly.iterdir()} | {
+        "notes.txt", "airx-notes.template.json"}
+
+
+def test_stale_file_removal_stays_inside_the_assembly(tmp_path):
+    """Only what the previous manifest listed, inside --out: a listed path outside it (``..``
+    or absolute) is never touched, nor is an unlisted file."""
+    from govcdk.cli import _assembly_files, _remove_stale
+
+    asm = tmp_path / "asm"
+    asm.mkdir()
+    outside = tmp_path / "victim.txt"
+    absolute = tmp_path / "abs.txt"
+    for f in (outside, absolute, asm / "old.template.json", asm / "keep.txt", asm / "new.template.json"):
+        f.write_text("x")
+    (asm / "asset.old").mkdir()
+    (asm / "asset.old" / "index.js").write_text("x")
+    (asm / "old.assets.json").write_text(json.dumps({"version": "1", "files": {"h": {"source": {"path": "asset.old"}}}}))
+
+    def manifest(*templates, assets=None):
+        arts = {f"s{i}": {"type": "aws:cloudformation:stack", "properties": {"templateFile": t}}
+                for i, t in enumerate(templates)}
+        if assets:
+            arts["a"] = {"type": "cdk:asset-manifest", "properties": {"file": assets}}
+        (asm / "manifest.json").write_text(json.dumps({"version": "40.0.0", "artifacts": arts}))
+
+    manifest("old.template.json", "../victim.txt", str(absolute), "manifest.json", assets="old.assets.json")
+    previous = _assembly_files(asm)
+    assert previous == {"old.template.json", "../victim.txt", str(absolute), "manifest.json", "old.assets.json",
+                        "asset.old"}
+    manifest("new.template.json")
+    removed = _remove_stale(asm, previous)
+    assert sorted(p.name for p in removed) == ["asset.old", "old.assets.json", "old.template.json"]
+    assert outside.exists() and absolute.exists()
+    assert sorted(p.name for p in asm.iterdir()) == ["keep.txt", "manifest.json", "new.template.json"]
+
+
 def test_synth_out_that_cannot_be_written(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
     r = run("synth", "--out", str(afile))
-    assert r.exit_code == 2 and "is a file" in r.output
+    assert r.exit_code == 2
+    assert r.output == f"govcdk: error: --out {afile}: is a file, not a directory; give a directory for the cloud assembly\n"
+    assert afile.read_text() == "x"
     r = run("synth", "--out", str(afile / "sub"))
     assert r.exit_code == 2 and "cannot write there" in r.output
 
@@ -177,6 +236,27 @@ def test_check_output_guards(tmp_path):
     assert r.exit_code == 2 and "cannot write the report" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--output", str(tmp_path))
     assert r.exit_code == 2 and "is a directory" in r.output
+
+
+def test_path_errors_are_one_govcdk_error_line(tmp_path):
+    """A directory for --agency, --output or --policy: govcdk's one-line message, exit 2, not
+    click's usage block (new-user test D12)."""
+    adir = tmp_path / "adir"
+    adir.mkdir()
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    results = {
+        "agency": run("synth", "--agency", str(adir), "--out", str(tmp_path / "out")),
+        "check-output": run("check", str(p), "--no-cfn-lint", "--output", str(adir)),
+        "policy": run("check", str(p), "--no-cfn-lint", "--policy", str(adir)),
+        "refresh-output": run("facts", "refresh", "--region", "us-gov-west-1", "--output", str(adir)),
+    }
+    assert {k: r.exit_code for k, r in results.items()} == dict.fromkeys(results, 2)
+    assert results["agency"].output == f"govcdk: error: {adir}: not a regular file; an agency file is a YAML file\n"
+    assert results["check-output"].output == f"govcdk: error: --output {adir}: is a directory; give a file name\n"
+    assert results["policy"].output.startswith(f"govcdk: error: {adir}: cannot read the policy file")
+    assert results["refresh-output"].output == f"govcdk: error: --output {adir}: is a directory; give a file name\n"
+    assert not (tmp_path / "out").exists()
 
 
 def test_check_with_no_template_found_exits_2(tmp_path):

@@ -55,12 +55,19 @@ def _write(tmp_path, **changes):
     ({"agency__code": "AIRX"}, r"field agency.code: bad value 'AIRX': allowed: 2..12 characters: a lower-case letter"),
     ({"agency__system_id": "bad id"}, r"field agency.system_id: bad value 'bad id': allowed: upper-case letters"),
     ({"colour": "blue"}, r"field colour: bad value 'blue': unknown field; allowed fields here: agency, impact_level"),
-    ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': not offered in us-gov-west-1; EFA-capable accelerated types offered there: .*p5.48xlarge"),
-    ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1; EFA-capable accelerated types offered there: .*p6-b200.48xlarge"),
+    ({"cluster__instance_type": "p4.nope"}, r"field cluster.instance_type: bad value 'p4.nope': unknown instance type \(no EC2 instance type of that name in AWS GovCloud \(US\)\); EFA-capable accelerated types offered there: .*p5.48xlarge"),
+    ({"cluster__instance_type": "p99.48xlarge"}, r"bad value 'p99.48xlarge': unknown instance type"),
+    ({"region": "us-gov-east-1"}, r"field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1 \(offered in us-gov-west-1\); EFA-capable accelerated types offered there: .*p6-b200.48xlarge"),
+    ({"cluster__instance_type": "p6-b300.48xlarge"}, r"bad value 'p6-b300.48xlarge': not offered in us-gov-west-1 \(offered in us-gov-east-1\)"),
     ({"cluster__instance_type": "t3.micro"}, r"bad value 't3.micro': offered in us-gov-west-1 but not an accelerated type govcdk has facts for; EFA-capable"),
     ({"cluster__instance_type": "g4dn.xlarge"}, r"bad value 'g4dn.xlarge': offered in us-gov-west-1 but without EFA; EFA-capable accelerated types offered there: .*p5.48xlarge"),
     ({"cluster__instance_type": "P5.48XLARGE"}, r"allowed: an EC2 instance type name in lower case, e.g. p5.48xlarge"),
-    ({"cluster__node_count": True}, r"field cluster.node_count: bad value True: Input should be a valid integer \(got a boolean\)"),
+    ({"cluster__node_count": True}, r"field cluster.node_count: bad value True: Input should be a valid integer \(got a boolean\); allowed a whole number 1..64$"),
+    # a value of the wrong type also says what is allowed (new-user test D11)
+    ({"cluster__node_count": "2"}, r"field cluster.node_count: bad value '2': Input should be a valid integer \(got a string\); allowed a whole number 1..64$"),
+    ({"cluster__node_count": 2.5}, r"field cluster.node_count: bad value 2.5: .*\(got a number\); allowed a whole number 1..64$"),
+    ({"cluster__lustre": {"storage_capacity_gib": "4800"}}, r"field cluster.lustre.storage_capacity_gib: bad value '4800': .*\(got a string\); allowed 1200 or a multiple of 2400 \(GiB"),
+    ({"network__cidr": "10.40.0.0"}, r"field network.cidr: bad value '10.40.0.0': no prefix length, so it reads as 10.40.0.0/32 \(one address\); give the network with a prefix of /16 to /24, e.g. 10.40.0.0/16$"),
     ({"cluster__ami_ssm_parameter": "no-slash"}, r"allowed: an SSM parameter name: '/' then letters"),
     ({"account": 111111111111}, r'field account: bad value 111111111111: write the account id in quotes'),
     ({"cluster": ...}, r"field cluster: required field is missing"),
@@ -77,6 +84,11 @@ def _write(tmp_path, **changes):
     ({"cluster__capacity": {"type": "spot"}}, r"field cluster.capacity.type: bad value 'spot': Input should be 'on-demand', 'capacity-reservation' or 'capacity-block'"),
     ({"cluster__lustre": {"storage_capacity_gib": 1300}}, r"field cluster.lustre.storage_capacity_gib: bad value 1300: allowed 1200 or a multiple of 2400"),
     ({"cluster__lustre": {"throughput_per_tib": 200}}, r"field cluster.lustre.throughput_per_tib: bad value 200: allowed 125, 250, 500, 1000"),
+    # EFA-enabled Lustre sizes (FSx for Lustre User Guide, "Increasing storage capacity", D1)
+    ({"cluster__lustre": {"storage_capacity_gib": 2400, "throughput_per_tib": 500, "efa": True}},
+     r"field cluster.lustre.storage_capacity_gib: bad value 2400: with efa: true at throughput_per_tib 500: an EFA-enabled FSx for Lustre file system needs a storage capacity that is a multiple of 38400 GiB at 125, 19200 GiB at 250, 9600 GiB at 500, 4800 GiB at 1000 MB/s per TiB .*; 2400 GiB is a multiple of none of these; or leave efa out"),
+    ({"cluster__lustre": {"storage_capacity_gib": 9600, "throughput_per_tib": 250, "efa": True}},
+     r"9600 GiB allows EFA at throughput_per_tib 500, 1000; or leave efa out"),
     ({"cluster__lustre": {"backup_retention_days": 91}}, r"field cluster.lustre.backup_retention_days: bad value 91: allowed 0..90"),
     ({"cluster__lustre": {"size": 1}}, r"field cluster.lustre.size: .*unknown field; allowed fields here: storage_capacity_gib, throughput_per_tib, efa, backup_retention_days"),
     ({"cluster__root_volume_gib": 4}, r"field cluster.root_volume_gib: bad value 4: allowed 8..16384"),
@@ -132,6 +144,86 @@ def test_region_change_reports_every_region_dependent_field(tmp_path):
     assert len(lines) == 2, lines
     assert "field cluster.availability_zone: bad value 'us-gov-west-1a'" in lines[0]
     assert "field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1" in lines[1]
+
+
+@pytest.mark.parametrize("lustre, efa", [
+    ({"storage_capacity_gib": 4800, "throughput_per_tib": 1000}, True),   # the reference: 4800 per step at 1000
+    ({"storage_capacity_gib": 9600, "throughput_per_tib": 500}, True),    # 9600 per step at 500
+    ({"storage_capacity_gib": 2400, "throughput_per_tib": 500}, False),   # below 9600: Lustre over TCP
+    ({}, False),                                                          # 1200 GiB at 250 (step 19200)
+    ({"storage_capacity_gib": 38400, "throughput_per_tib": 125}, True),
+    ({"storage_capacity_gib": 19200, "throughput_per_tib": 125}, False),
+    ({"storage_capacity_gib": 4800, "throughput_per_tib": 1000, "efa": False}, False),
+])
+def test_lustre_efa_is_automatic_where_the_size_allows(tmp_path, lustre, efa):
+    cfg = load_agency(_write(tmp_path, cluster__lustre=lustre))
+    assert cfg.cluster.lustre.efa_enabled is efa
+
+
+def test_reference_lustre_is_an_efa_size():
+    cfg = load_agency(ROOT / "agencies" / "reference.yaml")
+    assert (cfg.cluster.lustre.storage_capacity_gib, cfg.cluster.lustre.throughput_per_tib) == (4800, 1000)
+    assert cfg.cluster.lustre.efa is None and cfg.cluster.lustre.efa_enabled is True
+
+
+def test_capacity_block_for_a_type_ec2_does_not_sell_as_blocks(tmp_path):
+    data = yaml.safe_load((ROOT / "agencies" / "east.yaml").read_text())
+    data["cluster"]["instance_type"] = "g6.48xlarge"
+    path = tmp_path / "agency.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    (line,) = str(info.value).splitlines()
+    assert line.startswith(f"{path}: field cluster.instance_type: bad value 'g6.48xlarge': EC2 does not sell "
+                           "Capacity Blocks for ML for this type (cluster.capacity.type is capacity-block); "
+                           "allowed with capacity-block: p4d.24xlarge, "), line
+    assert "p6-b200.48xlarge" in line and "Capacity Blocks for ML" in line
+    assert line.endswith("or use capacity type capacity-reservation or on-demand")
+    data["cluster"]["capacity"] = {"type": "capacity-reservation", "reservation_id": "cr-0123456789abcdef0"}
+    path.write_text(yaml.safe_dump(data))
+    assert load_agency(path).cluster.instance_type == "g6.48xlarge"
+
+
+def test_subnet_too_small_for_the_nodes(tmp_path):
+    """10.40.1.0/24 over 3 AZs: /26 subnets, 64 - 5 AWS-reserved = 59 usable. The gpu-training
+    profile puts 12 interface endpoints in each subnet; the 4800 GiB Lustre file system is
+    estimated at ceil(4800/1200) + 2 = 6: 41 left, 1 per p5.48xlarge node (its ENA primary;
+    efa-only interfaces take none). A /23 gives /25 subnets: 123 - 18 = 105 >= 64."""
+    path = _write(tmp_path, network__cidr="10.40.1.0/24", cluster__node_count=64)
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    assert str(info.value) == (
+        f"{path}: field cluster.node_count: bad value 64: the cluster's subnet (a /26 of network.cidr "
+        "10.40.1.0/24 over 3 availability zones) has 59 usable addresses (its size minus the 5 AWS reserves); "
+        "12 interface VPC endpoint network interface(s) and up to 6 for the FSx for Lustre file system "
+        "(estimate: ceil(storage GiB / 1200) + 2) leave 41; each p5.48xlarge node takes 1 (one per ENA or "
+        "efa interface; efa-only interfaces take none): at most 41 node(s) fit; lower cluster.node_count "
+        "to 41 or give network.cidr a /23 or shorter prefix")
+    assert load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", cluster__node_count=41)).cluster.node_count == 41
+    # 45 nodes: 47 left without the file system, so a smaller one is a way out too
+    with pytest.raises(AgencyConfigError, match=r"at most 41 node\(s\) fit; lower cluster.node_count to 41 or give "
+                                                r"network.cidr a /23 or shorter prefix or lower cluster.lustre.storage_capacity_gib$"):
+        load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", cluster__node_count=45))
+    # two AZs: /25 subnets hold 105
+    assert load_agency(_write(tmp_path, network__cidr="10.40.1.0/24", network__az_count=2,
+                              cluster__node_count=64)).network.az_count == 2
+
+
+def test_region_errors_are_listed_with_other_field_errors(tmp_path):
+    """pydantic skips the cross-field checks once a field fails; the loader still lists the
+    region-dependent fields (D10)."""
+    path = _write(tmp_path, region="us-gov-east-1", cluster__node_count=0)
+    with pytest.raises(AgencyConfigError) as info:
+        load_agency(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3, lines
+    assert "field cluster.node_count: bad value 0: allowed 1..64" in lines[0]
+    assert "field cluster.availability_zone: bad value 'us-gov-west-1a': allowed: the network's availability zones in us-gov-east-1" in lines[1]
+    assert "field cluster.instance_type: bad value 'p5.48xlarge': not offered in us-gov-east-1" in lines[2]
+    # a field of the wrong kind is reported once, by its own error
+    path = _write(tmp_path, region="us-gov-east-1", cluster__instance_type=5)
+    lines = str(pytest.raises(AgencyConfigError, load_agency, path).value).splitlines()
+    assert [l.split(": bad value")[0].split("field ")[1] for l in lines] == ["cluster.instance_type", "cluster.availability_zone"]
 
 
 def test_east_agency():

@@ -214,8 +214,8 @@ def test_cli_refresh_reports_a_refused_call(aws_env, monkeypatch, tmp_path):
 
     real_client = boto3.client
 
-    def stubbed(service, region_name):
-        client = real_client(service, region_name=region_name)
+    def stubbed(service, region_name, **kwargs):
+        client = real_client(service, region_name=region_name, **kwargs)
         stubber = Stubber(client)
         stubber.add_client_error("describe_instance_types", service_error_code="AuthFailure",
                                  service_message="AWS was not able to validate the provided access credentials")
@@ -228,6 +228,96 @@ def test_cli_refresh_reports_a_refused_call(aws_env, monkeypatch, tmp_path):
     assert result.output.startswith("govcdk: error: us-gov-west-1: EC2 DescribeInstanceTypes was refused "
                                     "(AuthFailure: AWS was not able")
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def stub_endpoint(monkeypatch, tmp_path):
+    """A local HTTP server standing in for the EC2 endpoint (AWS_ENDPOINT_URL_EC2, which
+    botocore honours), with fake credentials and no profile or instance metadata. Yields a
+    function that sets its behaviour: ``"garbage"`` answers 200 with a body that is not XML,
+    ``"hang"`` accepts and answers nothing until the test ends."""
+    import http.server
+    import threading
+
+    behaviour = {"mode": "garbage"}
+    release = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if behaviour["mode"] == "hang":
+                release.wait(30)
+                return
+            body = b"\x00\xff garbage from a captive proxy"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_ENDPOINT_URL_EC2": url, "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+                       "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+                       "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(key, value)
+
+    def set_mode(mode):
+        behaviour["mode"] = mode
+        return url
+
+    yield set_mode
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_cli_refresh_reports_an_answer_that_is_not_xml(stub_endpoint, tmp_path):
+    """A proxy that answers 200 with garbage: one exit-2 line naming the endpoint, no traceback
+    (botocore's ResponseParserError is neither a BotoCoreError nor a ClientError)."""
+    url = stub_endpoint("garbage")
+    out = tmp_path / "f.json"
+    result = run("facts", "refresh", "--region", "us-gov-west-1", "--output", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"govcdk: error: us-gov-west-1: the EC2 endpoint {url} answered with "
+                                    "something that is not an EC2 API response (Unable to parse response"), result.output
+    assert "a proxy or a wrong endpoint URL may be in the way" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_cli_refresh_gives_up_on_an_endpoint_that_never_answers(stub_endpoint, tmp_path):
+    """The endpoint accepts and never answers. With --timeout 1 the read times out (twice:
+    MAX_ATTEMPTS) and the message blames the endpoint, naming its URL, not the AWS
+    configuration. (Without the timeout botocore would wait 60 s per attempt; the stub
+    releases its handlers only at teardown, so the message proves the timeout applied.)"""
+    url = stub_endpoint("hang")
+    out = tmp_path / "f.json"
+    result = run("facts", "refresh", "--region", "us-gov-east-1", "--output", str(out), "--timeout", "1")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"govcdk: error: us-gov-east-1: the EC2 endpoint {url}/ did not answer within 1 s "
+                             "(2 attempts); check the network, proxy or VPC endpoint (and AWS_ENDPOINT_URL / "
+                             "AWS_ENDPOINT_URL_EC2 if set) and run again\n")
+    assert "AWS configuration" not in result.output and not out.exists()
+
+
+def test_refresh_client_config_has_short_timeouts_and_one_retry():
+    from govcdk.cli_facts import client_config
+
+    cfg = client_config()
+    assert (cfg.connect_timeout, cfg.read_timeout) == (10.0, 15.0)
+    assert cfg.retries == {"mode": "standard", "total_max_attempts": 2}
+    assert (client_config(1).connect_timeout, client_config(1).read_timeout) == (1, 1)
 
 
 # --- govcdk facts show / list --------------------------------------------------------------
@@ -258,6 +348,14 @@ def test_cli_show_unknown_type():
     result = run("facts", "show", "nope.large")
     assert result.exit_code == 2
     assert result.output.startswith("govcdk: error: no instance facts for 'nope.large'")
+
+
+def test_cli_show_is_case_insensitive():
+    """EC2 instance type names are lower case; P5.48XLARGE means p5.48xlarge (D11)."""
+    upper = run("facts", "show", "P5.48XLARGE")
+    assert upper.exit_code == 0, upper.output
+    assert upper.output == run("facts", "show", "p5.48xlarge").output
+    assert upper.output.splitlines()[0] == "p5.48xlarge"
 
 
 def test_cli_show_non_efa_type():

@@ -52,16 +52,21 @@ def main() -> None:
 
 
 @main.command()
+# Paths are checked by govcdk, not click, so a bad one gets the one-line ``govcdk: error:``
+# message (exit 2) like every other input error.
 @click.option("--agency", "agency_file", default="agencies/reference.yaml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
+              type=click.Path(path_type=Path), help="Agency file (YAML).")
 @click.option("--out", "outdir", default="cdk.out", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
+              type=click.Path(path_type=Path), help="Cloud assembly directory to write.")
 @click.option("--validate", is_flag=True,
               help="Check the templates while synthesizing (govcdk's CDK validation plugin at "
                    "the agency's impact level as FedRAMP baseline, as `govcdk check --baseline "
                    "<level> --no-cfn-lint` does); failing findings make the exit code 1.")
 def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
-    """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups)."""
+    """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups).
+
+    Into an existing assembly, the templates, assets and metadata its previous manifest.json
+    listed and the new one does not are removed (and named); no other file is touched."""
     from govcdk.config import AgencyConfigError, load_agency
 
     try:
@@ -69,6 +74,7 @@ def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
     except AgencyConfigError as exc:
         raise UsageError(str(exc)) from None
     _prepare_outdir(outdir)
+    previous = _assembly_files(outdir)
 
     from govcdk._node import configure_jsii
 
@@ -89,9 +95,11 @@ def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
         if plugin is None or not text.startswith("ValidationFailed:"):
             raise
         click.echo(text.removeprefix("ValidationFailed:").strip(), err=True)
+        _remove_stale(outdir, previous)
         click.echo(f"govcdk: validation at the FedRAMP {baseline} baseline failed; the templates "
                    f"are in {outdir}", err=True)
         sys.exit(EXIT_FINDINGS)
+    _remove_stale(outdir, previous)
     for stack in assembly.stacks:
         click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
                    f"{outdir / stack.template_file}")
@@ -111,10 +119,80 @@ def _is_cloud_assembly(directory: Path) -> bool:
     return isinstance(manifest, dict) and "version" in manifest and isinstance(manifest.get("artifacts"), dict)
 
 
+def _assembly_files(directory: Path) -> set[str] | None:
+    """The paths (relative to ``directory``) a cloud assembly's ``manifest.json`` lists: each
+    artifact's ``templateFile``, ``file`` (asset manifests, the tree), ``directoryName`` (nested
+    assemblies) and ``additionalMetadataFile``, and every asset source (``files.*.source.path``,
+    ``dockerImages.*.source.directory``) its asset manifests list. ``None`` when ``directory``
+    holds no valid manifest."""
+    if not _is_cloud_assembly(directory):
+        return None
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    listed: set[str] = set()
+    for art in manifest["artifacts"].values():
+        if not isinstance(art, dict):
+            continue
+        props = art.get("properties") if isinstance(art.get("properties"), dict) else {}
+        for value in (props.get("templateFile"), props.get("file"), props.get("directoryName"),
+                      art.get("additionalMetadataFile")):
+            if isinstance(value, str):
+                listed.add(value)
+        if art.get("type") == "cdk:asset-manifest" and isinstance(props.get("file"), str):
+            try:
+                assets = json.loads((directory / props["file"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(assets, dict):
+                continue
+            for section, key in (("files", "path"), ("dockerImages", "directory")):
+                entries = assets.get(section)
+                for entry in (entries.values() if isinstance(entries, dict) else ()):
+                    source = entry.get("source") if isinstance(entry, dict) else None
+                    if isinstance(source, dict) and isinstance(source.get(key), str):
+                        listed.add(source[key])
+    return listed
+
+
+def _remove_stale(outdir: Path, previous: set[str] | None) -> list[Path]:
+    """Remove what the previous assembly's manifest listed (``previous``, from
+    :func:`_assembly_files`) and the new one does not: another agency's templates, assets and
+    metadata, so no stale stack is picked up by a tool reading ``*.template.json``. Only paths
+    inside ``outdir`` (never ``manifest.json`` itself); nothing the manifests do not list is
+    touched. Says what it removed; returns the removed paths."""
+    import shutil
+
+    current = _assembly_files(outdir)
+    if not previous or current is None:
+        return []
+    root = outdir.resolve()
+    removed = []
+    for rel in sorted(previous - current):
+        path = outdir / rel
+        try:
+            inside = (path.parent.resolve() / path.name).relative_to(root)
+        except ValueError:
+            continue
+        if Path(rel).is_absolute() or str(inside) in ("", ".", "manifest.json") or ".." in Path(rel).parts:
+            continue
+        try:
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+            else:
+                continue
+        except OSError as exc:
+            click.echo(f"govcdk: warning: cannot remove stale {path}: {exc.strerror or exc}", err=True)
+            continue
+        removed.append(path)
+        click.echo(f"removed stale {path} (listed by the previous manifest.json, not by this one)")
+    return removed
+
+
 def _prepare_outdir(outdir: Path) -> None:
     """Refuse an --out that would overwrite the user's files or cannot be written."""
     if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"--out {outdir}: exists and is not a directory")
+        raise UsageError(f"--out {outdir}: is a file, not a directory; give a directory for the cloud assembly")
     if outdir.is_dir() and any(outdir.iterdir()) and not _is_cloud_assembly(outdir):
         raise UsageError(
             f"--out {outdir}: directory is not empty and is not a CDK cloud assembly (no valid "
@@ -171,7 +249,7 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               metavar="RULE.PARAMETER=VALUE",
               help="Set a rule parameter (repeatable), e.g. GOV-LOGS-001.min_retention_days=400; "
                    "tightening only, loosening needs an exception in --policy.")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (YAML): rule 'parameters' and 'exceptions' with reason and expiry.")
 @click.option("--allow-unknown", is_flag=True,
               help="UNKNOWN findings are shown but do not make the exit code 1.")
@@ -181,7 +259,7 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="Also run cfn-lint for both GovCloud regions.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Lowest severity whose failing findings make the exit code 1.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", type=click.Path(path_type=Path),
               help="Also write the JSON report to this file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print on the terminal.")

@@ -1,7 +1,9 @@
 """``govcdk facts``: regenerate and show the bundled accelerated-instance facts.
 
-- ``govcdk facts refresh --region R [--region R2] --output FILE [--force]`` builds the table
-  (:mod:`govcdk.facts`) from EC2 ``DescribeInstanceTypes`` in GovCloud through boto3;
+- ``govcdk facts refresh --region R [--region R2] --output FILE [--force] [--timeout S]`` builds
+  the table (:mod:`govcdk.facts`) from EC2 ``DescribeInstanceTypes`` in GovCloud through boto3,
+  with short timeouts and one retry (:func:`client_config`), so an endpoint that never answers
+  fails in seconds, naming the endpoint URL;
 - ``govcdk facts show TYPE [--format text|json]`` prints one bundled type's facts, its EFA
   network-interface layout and the GovCloud regions that offer it (cfn-lint's region data);
 - ``govcdk facts list [--region R]`` lists the bundled types.
@@ -34,10 +36,49 @@ def facts() -> None:
     """Accelerated EC2 instance facts: refresh them from EC2, show one type, list them."""
 
 
-def _aws_error_message(region: str, exc: BaseException) -> str:
-    """One line naming the region, what went wrong and what to do."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+DEFAULT_TIMEOUT_S = 15.0
+"""``facts refresh --timeout``: seconds to wait for an answer to each request (and at most 10 to
+connect)."""
 
+MAX_ATTEMPTS = 2
+"""Attempts per request (botocore's ``standard`` retry mode): one retry for a throttled or
+dropped call, so a dead endpoint costs at most two timeouts, not botocore's default five."""
+
+
+def client_config(timeout: float = DEFAULT_TIMEOUT_S):
+    """The botocore ``Config`` of the refresh's EC2 clients: ``read_timeout`` ``timeout``
+    seconds, ``connect_timeout`` ``min(10, timeout)``, ``standard`` retries with
+    :data:`MAX_ATTEMPTS` attempts in all (botocore's default: 60 s, 60 s, 5 attempts, which
+    lets an endpoint that accepts and never answers hold the command for minutes)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=min(10.0, timeout), read_timeout=timeout,
+                  retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+
+
+def _aws_error_message(region: str, exc: BaseException, endpoint_url: str | None = None,
+                       timeout: float | None = None) -> str:
+    """One line naming the region, what went wrong and what to do. Network failures (no
+    connection, a timeout, an answer that is no EC2 API response) name the endpoint URL and
+    blame the network or endpoint, not the AWS configuration."""
+    from botocore.exceptions import (ClientError, ConnectionError, ConnectTimeoutError, EndpointConnectionError,
+                                     HTTPClientError, NoCredentialsError, ReadTimeoutError)
+    from botocore.parsers import ResponseParserError
+
+    url = getattr(exc, "kwargs", {}).get("endpoint_url") or endpoint_url or "?"
+    network = ("check the network, proxy or VPC endpoint (and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_EC2 "
+               "if set) and run again")
+    if isinstance(exc, ReadTimeoutError):
+        waited = f" within {timeout:g} s" if timeout else ""
+        return (f"{region}: the EC2 endpoint {url} did not answer{waited} ({MAX_ATTEMPTS} attempts); "
+                f"{network}")
+    if isinstance(exc, ConnectTimeoutError):
+        waited = f" within {min(10.0, timeout):g} s" if timeout else ""
+        return f"{region}: cannot connect to the EC2 endpoint {url}{waited} ({MAX_ATTEMPTS} attempts); {network}"
+    if isinstance(exc, ResponseParserError):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (f"{region}: the EC2 endpoint {url} answered with something that is not an EC2 API response "
+                f"({first[:120]}); a proxy or a wrong endpoint URL may be in the way: {network}")
     if isinstance(exc, NoCredentialsError):
         return (f"{region}: no AWS credentials found; configure credentials for an AWS GovCloud (US) "
                 "account (AWS_PROFILE, `aws configure` or `aws sso login`) and run again")
@@ -49,6 +90,8 @@ def _aws_error_message(region: str, exc: BaseException) -> str:
     if isinstance(exc, EndpointConnectionError):
         return (f"{region}: cannot reach the EC2 endpoint ({exc.kwargs.get('endpoint_url', '?')}); "
                 "check the network, proxy or VPC endpoint and run again")
+    if isinstance(exc, (ConnectionError, HTTPClientError)):  # proxy, TLS, connection closed...
+        return f"{region}: the connection to the EC2 endpoint {url} failed ({exc}); {network}"
     return (f"{region}: the AWS configuration cannot be used ({exc}); check AWS_PROFILE, "
             "AWS_CONFIG_FILE and the credentials it names, and run again")
 
@@ -65,10 +108,13 @@ def _check_output(output: Path, force: bool) -> None:
 @facts.command()
 @click.option("--region", "regions", multiple=True, required=True, type=click.Choice(GOVCLOUD_REGIONS),
               help="GovCloud region to describe (repeatable); the table is the union.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", required=True, type=click.Path(path_type=Path),
               help="JSON file to write (e.g. src/govcdk/data/instance_types.json).")
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
-def refresh(regions: tuple[str, ...], output: Path, force: bool) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Seconds to wait for each answer from the EC2 endpoint (at most 10 to connect); "
+                   f"{MAX_ATTEMPTS} attempts per request.")
+def refresh(regions: tuple[str, ...], output: Path, force: bool, timeout: float) -> None:
     """Build the facts table from EC2 DescribeInstanceTypes (needs GovCloud credentials)."""
     _check_output(output, force)
     import boto3
@@ -81,14 +127,15 @@ def refresh(regions: tuple[str, ...], output: Path, force: bool) -> None:
     clients = {}
     for r in regions:
         try:
-            clients[r] = boto3.client("ec2", region_name=r)
+            clients[r] = boto3.client("ec2", region_name=r, config=client_config(timeout))
         except BotoCoreError as exc:  # a missing profile, an unparsable config file...
             raise _usage_error(_aws_error_message(r, exc)) from None
     source = f"EC2 DescribeInstanceTypes in {', '.join(regions)} through boto3 {boto3.__version__}"
     try:
         table = facts_mod.refresh(clients, source=source, generated=datetime.date.today().isoformat())
     except facts_mod.RegionRefreshError as exc:
-        raise _usage_error(_aws_error_message(exc.region, exc.error)) from None
+        endpoint = getattr(getattr(clients[exc.region], "meta", None), "endpoint_url", None)
+        raise _usage_error(_aws_error_message(exc.region, exc.error, endpoint, timeout)) from None
     except ValueError as exc:  # two regions describe one type differently
         raise _usage_error(f"{exc}; refresh one region at a time") from None
     if not table["types"]:
@@ -142,11 +189,16 @@ def _layout_text(layout: list[Any]) -> str:
 @click.argument("instance_type")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(instance_type: str, fmt: str) -> None:
-    """Show the bundled facts for INSTANCE_TYPE, its EFA layout and where GovCloud offers it."""
+    """Show the bundled facts for INSTANCE_TYPE (any case), its EFA layout and where GovCloud
+    offers it."""
     import dataclasses
 
     from govcdk import instances
 
+    # EC2 instance type names are lower case: P5.48XLARGE means p5.48xlarge.
+    if instance_type not in instances.known_instance_types() and \
+            instance_type.lower() in instances.known_instance_types():
+        instance_type = instance_type.lower()
     try:
         f = instances.facts(instance_type)
     except instances.UnknownInstanceTypeError as exc:

@@ -25,12 +25,19 @@ Shape (every field; defaults in brackets)::
         type: capacity-block     # on-demand | capacity-reservation | capacity-block
         reservation_id: cr-0123456789abcdef0   # for the two reservation types
       lustre:                    # shared FSx for Lustre PERSISTENT_2 storage [none]
-        storage_capacity_gib: 1200   # 1200 or a multiple of 2400 [1200]
-        throughput_per_tib: 250      # 125 | 250 | 500 | 1000 MB/s per TiB [250]
-        efa: true                    # EfaEnabled (GPUDirect Storage) [true]
+        storage_capacity_gib: 4800   # 1200 or a multiple of 2400 [1200]; with EFA a multiple of
+                                     # 38400 | 19200 | 9600 | 4800 at 125 | 250 | 500 | 1000
+        throughput_per_tib: 1000     # 125 | 250 | 500 | 1000 MB/s per TiB [250]
+        efa: true                    # EfaEnabled (GPUDirect Storage) [automatic: on when the
+                                     # capacity is an EFA size for the throughput]
         backup_retention_days: 7     # 0..90 [7]
     logging:
       retention_days: 365        # CloudWatch Logs retention; >= 365 (AU-11, OMB M-21-31) [365]
+
+Cross-field rules: a ``capacity-block`` needs an instance type EC2 sells as Capacity Blocks
+(:data:`govcdk.sizing.CAPACITY_BLOCK_INSTANCE_TYPES`); the cluster's subnet (``network.cidr``
+split over ``az_count`` zones) must hold ``node_count`` nodes besides the network's interface
+VPC endpoints and the Lustre file system (:func:`govcdk.sizing.max_nodes`).
 
 Tag values (agency code, system id, impact level, classification) leave the GovCloud boundary
 in AWS metadata, so they are restricted to short identifiers.
@@ -52,7 +59,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from govcdk import govcloud, instances
+from govcdk import govcloud, instances, sizing
 
 VALID_LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -62,6 +69,11 @@ VALID_LOG_RETENTION_DAYS = (
 
 MIN_LOG_RETENTION_DAYS = 365
 """AU-11 floor: FedRAMP defers to OMB M-21-31, 12 months of active storage."""
+
+
+NETWORK_ENDPOINT_PROFILE = "gpu-training"
+"""The interface endpoint profile of an agency's network (:mod:`govcdk.endpoints`); the
+``NetworkStack`` creates it, the loader counts its endpoints in the cluster's subnet."""
 
 
 AGENCY_CODE_RE = re.compile(r"[a-z][a-z0-9]{0,11}")
@@ -114,6 +126,9 @@ class Network(_Model):
             net = ipaddress.IPv4Network(v, strict=True)
         except ValueError as exc:
             raise ValueError(f"not an IPv4 network in CIDR notation ({exc}); allowed: e.g. 10.40.0.0/16") from None
+        if "/" not in v:
+            raise ValueError(f"no prefix length, so it reads as {net} (one address); give the network with a "
+                             f"prefix of /16 to /24, e.g. {net.network_address}/16")
         if not any(net.subnet_of(block) for block in _RFC1918):
             raise ValueError("must lie in a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
         if not 16 <= net.prefixlen <= 24:
@@ -145,24 +160,52 @@ class CapacityConfig(_Model):
 
 
 class LustreConfig(_Model):
-    storage_capacity_gib: int = Field(default=1200, strict=True)
-    throughput_per_tib: int = Field(default=250, strict=True)
+    """``efa`` ``None`` (default) turns EFA on where the configuration allows it: the cluster
+    always uses EFA, so when ``storage_capacity_gib`` is a multiple of the step of
+    ``throughput_per_tib`` (:data:`govcdk.sizing.LUSTRE_EFA_CAPACITY_STEP_GIB`). ``true`` with
+    another capacity is refused naming the steps."""
+
+    storage_capacity_gib: int = Field(default=1200, strict=True,
+                                      description="1200 or a multiple of 2400 (GiB, FSx for Lustre PERSISTENT_2 SSD)")
+    throughput_per_tib: int = Field(default=250, strict=True,
+                                    description="125, 250, 500 or 1000 (MB/s per TiB, PERSISTENT_2)")
     efa: bool | None = Field(default=None, strict=True)
     backup_retention_days: int = Field(default=7, ge=0, le=90, strict=True)
 
     @field_validator("storage_capacity_gib")
     @classmethod
     def _capacity(cls, v: int) -> int:
-        if not (v == 1200 or (v > 0 and v % 2400 == 0)):
+        if not sizing.lustre_capacity_ok(v):
             raise ValueError("allowed 1200 or a multiple of 2400 (FSx for Lustre PERSISTENT_2 SSD)")
         return v
 
     @field_validator("throughput_per_tib")
     @classmethod
     def _throughput(cls, v: int) -> int:
-        if v not in (125, 250, 500, 1000):
-            raise ValueError("allowed 125, 250, 500, 1000 (MB/s per TiB, PERSISTENT_2)")
+        if v not in sizing.LUSTRE_THROUGHPUT_PER_TIB:
+            raise ValueError(f"allowed {', '.join(map(str, sizing.LUSTRE_THROUGHPUT_PER_TIB))} "
+                             "(MB/s per TiB, PERSISTENT_2)")
         return v
+
+    @model_validator(mode="after")
+    def _efa_size(self) -> "LustreConfig":
+        tiers = sizing.lustre_efa_throughputs(self.storage_capacity_gib)
+        if self.efa is True and self.throughput_per_tib not in tiers:
+            fits = (f"{self.storage_capacity_gib} GiB allows EFA at throughput_per_tib "
+                    f"{', '.join(map(str, tiers))}" if tiers
+                    else f"{self.storage_capacity_gib} GiB is a multiple of none of these")
+            raise _FieldError(("cluster", "lustre", "storage_capacity_gib"), self.storage_capacity_gib,
+                              f"with efa: true at throughput_per_tib {self.throughput_per_tib}: "
+                              f"{sizing.lustre_efa_rule()}; {fits}; or leave efa out (EFA where the "
+                              "size allows) or set efa: false")
+        return self
+
+    @property
+    def efa_enabled(self) -> bool:
+        """``EfaEnabled`` of the file system (the agency's cluster always uses EFA)."""
+        if self.efa is not None:
+            return self.efa
+        return self.throughput_per_tib in sizing.lustre_efa_throughputs(self.storage_capacity_gib)
 
 
 class Cluster(_Model):
@@ -200,10 +243,20 @@ class Cluster(_Model):
         return v
 
     @model_validator(mode="after")
-    def _one_ami(self) -> "Cluster":
+    def _cluster_fields(self) -> "Cluster":
+        problems = []
         if self.ami_ids is not None and self.ami_ssm_parameter is not None:
-            raise _FieldError(("cluster", "ami_ids"), self.ami_ids,
-                              "give either ami_ssm_parameter or ami_ids, not both")
+            problems.append(_FieldError(("cluster", "ami_ids"), self.ami_ids,
+                                        "give either ami_ssm_parameter or ami_ids, not both"))
+        if (self.capacity.type is CapacityType.CAPACITY_BLOCK
+                and self.instance_type not in sizing.CAPACITY_BLOCK_INSTANCE_TYPES):
+            problems.append(_FieldError(
+                ("cluster", "instance_type"), self.instance_type,
+                "EC2 does not sell Capacity Blocks for ML for this type (cluster.capacity.type is "
+                f"capacity-block); allowed with capacity-block: {', '.join(sizing.CAPACITY_BLOCK_INSTANCE_TYPES)} "
+                f"({sizing.CAPACITY_BLOCK_SOURCE}); or use capacity type capacity-reservation or on-demand"))
+        if problems:
+            raise _FieldErrors(problems)
         return self
 
 
@@ -248,29 +301,13 @@ class AgencyConfig(_Model):
 
     @model_validator(mode="after")
     def _cluster_in_region(self) -> "AgencyConfig":
-        """Region-dependent cluster fields, every failing one reported."""
-        problems: list[_FieldError] = []
-        azs = govcloud.region(self.region).availability_zones[: self.network.az_count]
-        az = self.cluster.availability_zone
-        if az is not None and az not in azs:
-            problems.append(_FieldError(
-                ("cluster", "availability_zone"), az,
-                f"allowed: the network's availability zones in {self.region}: {', '.join(azs)}"))
-        if self.cluster.ami_ids is not None and self.region not in self.cluster.ami_ids:
-            problems.append(_FieldError(("cluster", "ami_ids"), self.cluster.ami_ids,
-                                        f"no AMI id for the agency's region {self.region}"))
-        itype = self.cluster.instance_type
-        usable = instances.efa_instance_types(self.region)
-        if itype not in usable:
-            if itype not in govcloud.instance_types(self.region):
-                why = f"not offered in {self.region}"
-            elif itype in instances.known_instance_types():
-                why = f"offered in {self.region} but without EFA"
-            else:
-                why = f"offered in {self.region} but not an accelerated type govcdk has facts for"
-            problems.append(_FieldError(("cluster", "instance_type"), itype,
-                                        f"{why}; EFA-capable accelerated types offered there: "
-                                        f"{', '.join(usable)}"))
+        """Region-dependent cluster fields and the cluster subnet's addresses, every failing
+        one reported."""
+        c = self.cluster
+        problems = _region_problems(self.region, self.network.az_count, c.availability_zone, c.ami_ids,
+                                    c.instance_type)
+        if not problems:
+            problems += _address_problems(self)
         if problems:
             raise _FieldErrors(problems)
         return self
@@ -298,6 +335,87 @@ class _FieldErrors(ValueError):
         self.errors = errors
 
 
+def _region_problems(region: str, az_count: int | None, az: Any, ami_ids: Any, itype: Any) -> list[_FieldError]:
+    """The cluster fields that depend on ``region`` (a GovCloud region): the availability zone
+    (among the network's first ``az_count``; not checked when ``az_count`` is unknown), the AMI
+    id for the region, the instance type. Values of the wrong kind are skipped (their own
+    field errors report them), so this also runs on raw data when other fields fail."""
+    problems: list[_FieldError] = []
+    if az_count is not None and isinstance(az, str):
+        azs = govcloud.region(region).availability_zones[:az_count]
+        if az not in azs:
+            problems.append(_FieldError(
+                ("cluster", "availability_zone"), az,
+                f"allowed: the network's availability zones in {region}: {', '.join(azs)}"))
+    if isinstance(ami_ids, dict) and ami_ids and region not in ami_ids:
+        problems.append(_FieldError(("cluster", "ami_ids"), ami_ids, f"no AMI id for the agency's region {region}"))
+    if isinstance(itype, str) and re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", itype):
+        usable = instances.efa_instance_types(region)
+        if itype not in usable:
+            elsewhere = [r for r in govcloud.REGIONS if r != region and itype in govcloud.instance_types(r)]
+            if itype not in govcloud.instance_types(region) and not elsewhere \
+                    and itype not in instances.known_instance_types():
+                why = "unknown instance type (no EC2 instance type of that name in AWS GovCloud (US))"
+            elif itype not in govcloud.instance_types(region):
+                why = f"not offered in {region}" + (f" (offered in {', '.join(elsewhere)})" if elsewhere else "")
+            elif itype in instances.known_instance_types():
+                why = f"offered in {region} but without EFA"
+            else:
+                why = f"offered in {region} but not an accelerated type govcdk has facts for"
+            problems.append(_FieldError(("cluster", "instance_type"), itype,
+                                        f"{why}; EFA-capable accelerated types offered there: {', '.join(usable)}"))
+    return problems
+
+
+def _raw_region_problems(data: dict[str, Any]) -> list[_FieldError]:
+    """:func:`_region_problems` on the raw agency file, for when other fields fail validation
+    (pydantic then skips the model validators): a GovCloud ``region`` and a ``cluster`` mapping
+    are enough; fields of the wrong kind are left to their own errors."""
+    region, cluster = data.get("region"), data.get("cluster")
+    if not (isinstance(region, str) and govcloud.is_govcloud(region) and isinstance(cluster, dict)):
+        return []
+    network = data.get("network")
+    az_count = network.get("az_count", 3) if isinstance(network, dict) else None
+    if not (type(az_count) is int and 2 <= az_count <= 3):
+        az_count = None
+    az, itype = cluster.get("availability_zone"), cluster.get("instance_type")
+    return _region_problems(region, az_count, az.strip() if isinstance(az, str) else az,
+                            cluster.get("ami_ids"), itype.strip() if isinstance(itype, str) else itype)
+
+
+def _address_problems(cfg: "AgencyConfig") -> list[_FieldError]:
+    """The cluster's subnet holds its nodes, the network's interface endpoints and the Lustre
+    file system (:mod:`govcdk.sizing`)."""
+    from govcdk.endpoints import resolve_endpoints
+
+    c = cfg.cluster
+    net = ipaddress.IPv4Network(cfg.network.cidr)
+    az_count = cfg.network.az_count
+    endpoints = len(resolve_endpoints(NETWORK_ENDPOINT_PROFILE))
+    lustre = sizing.lustre_addresses(c.lustre.storage_capacity_gib) if c.lustre is not None else 0
+    per_node = sizing.addresses_per_node(i.interface_type for i in instances.efa_layout(c.instance_type))
+    prefix = sizing.subnet_prefix(net.prefixlen, az_count)
+    usable = sizing.usable_addresses(prefix)
+    fit = sizing.max_nodes(usable, per_node, endpoints=endpoints, lustre=lustre)
+    if c.node_count <= fit:
+        return []
+    wider = next((p for p in range(net.prefixlen - 1, 15, -1)
+                  if sizing.max_nodes(sizing.usable_addresses(sizing.subnet_prefix(p, az_count)), per_node,
+                                      endpoints=endpoints, lustre=lustre) >= c.node_count), None)
+    budget = sizing.describe_budget(
+        f"the cluster's subnet (a /{prefix} of network.cidr {cfg.network.cidr} over {az_count} availability zones)",
+        usable, per_node, c.instance_type, endpoints=endpoints, lustre=lustre)
+    fix = [f"lower cluster.node_count to {fit}"] if fit else []
+    if wider is not None:
+        fix.append(f"give network.cidr a /{wider} or shorter prefix")
+    if lustre and sizing.max_nodes(usable, per_node, endpoints=endpoints) >= c.node_count:
+        fix.append("lower cluster.lustre.storage_capacity_gib")
+    if not fix:
+        fix.append("split the cluster across agencies")
+    return [_FieldError(("cluster", "node_count"), c.node_count,
+                        f"{budget}: at most {fit} node(s) fit; {' or '.join(fix)}")]
+
+
 def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg: str = err["msg"]
@@ -320,6 +438,12 @@ def _describe(err: dict[str, Any]) -> tuple[str, Any, str]:
         msg = f"must be a mapping of fields (got {_kind(err.get('input'))})"
     elif err["type"].endswith("_type"):
         msg = f"{msg} (got {_kind(err.get('input'))})"
+        bounds = _field_bounds(err["loc"])
+        description = _field_description(err["loc"])
+        if bounds:
+            msg += f"; allowed a whole number {bounds[0]}..{bounds[1]}"
+        elif description:
+            msg += f"; allowed {description}"
     return loc, err.get("input"), msg
 
 
@@ -471,16 +595,24 @@ def load_agency(path: str | Path) -> AgencyConfig:
     try:
         return AgencyConfig.model_validate(data)
     except ValidationError as exc:
-        lines = []
+        lines, locs = [], set()
         for err in exc.errors(include_url=False):
             multi = (err.get("ctx") or {}).get("error")
             if isinstance(multi, _FieldErrors):
-                lines += [f"{p}: field {'.'.join(e.loc)}: bad value {_fmt_value(e.value)}: {e.msg}"
-                          for e in multi.errors]
+                for e in multi.errors:
+                    lines.append(f"{p}: field {'.'.join(e.loc)}: bad value {_fmt_value(e.value)}: {e.msg}")
+                    locs.add(".".join(e.loc))
                 continue
             loc, value, msg = _describe(err)
+            locs.add(loc)
             if err["type"] == "missing":
                 lines.append(f"{p}: field {loc}: {msg}")
             else:
                 lines.append(f"{p}: field {loc}: bad value {_fmt_value(value)}: {msg}")
+        # pydantic skips the model validators once a field fails: add the region-dependent
+        # problems here, so every failing field is listed at once.
+        for e in _raw_region_problems(data):
+            loc = ".".join(e.loc)
+            if loc not in locs and not any(l.startswith(loc + ".") for l in locs):
+                lines.append(f"{p}: field {loc}: bad value {_fmt_value(e.value)}: {e.msg}")
         raise AgencyConfigError("\n".join(lines)) from None

@@ -28,9 +28,11 @@ from typing import Any, Iterable, Mapping
 
 
 class RegionRefreshError(Exception):
-    """A botocore error (``BotoCoreError`` such as ``NoCredentialsError`` or
-    ``EndpointConnectionError``, or a ``ClientError``) while describing one region's instance
-    types. ``region`` names the region; ``__cause__`` is the botocore exception."""
+    """A botocore error (``BotoCoreError`` such as ``NoCredentialsError``,
+    ``EndpointConnectionError`` or ``ReadTimeoutError``, a ``ClientError``, or a
+    ``botocore.parsers.ResponseParserError`` for an answer that is no EC2 API response) while
+    describing one region's instance types. ``region`` names the region; ``error`` and
+    ``__cause__`` are the botocore exception."""
 
     def __init__(self, region: str, error: BaseException) -> None:
         super().__init__(f"{region}: {error}")
@@ -147,9 +149,11 @@ def refresh(clients_by_region: Mapping[str, Any], *, source: str, generated: str
 
     Raises ``ValueError`` for an empty mapping or a ``generated`` that is not an ISO date, the
     ``ValueError`` of :func:`build_table`, and :class:`RegionRefreshError` (naming the region,
-    chained from the botocore exception) when a region's ``DescribeInstanceTypes`` fails.
+    chained from the botocore exception) when a region's ``DescribeInstanceTypes`` fails,
+    including an answer botocore cannot parse (a proxy's HTML page, an empty body).
     """
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     if not clients_by_region:
         raise ValueError("refresh needs at least one region's EC2 client")
@@ -160,7 +164,7 @@ def refresh(clients_by_region: Mapping[str, Any], *, source: str, generated: str
     for region, client in clients_by_region.items():
         try:
             rows[region] = describe_accelerated_instance_types(client)
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, ResponseParserError) as exc:
             raise RegionRefreshError(region, exc) from exc
     return build_table(rows, source=source, generated=generated)
 

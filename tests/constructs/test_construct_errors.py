@@ -72,7 +72,22 @@ def adopted_subnets(stack):
     ({"capacity": CapacityReservation("cr-123")}, r"reservation_id='cr-123': allowed 'cr-' and 8 or 17 lower-case hex digits"),
     ({"capacity": CapacityBlock("r-0123456789abcdef0")}, r"reservation_id='r-0123456789abcdef0': allowed 'cr-'"),
     ({"capacity": CapacityBlock("cr-0123456789abcdef0", availability_zone="us-gov-west-1b"), "availability_zone": "us-gov-west-1a"},
-     r"the capacity reservation is in us-gov-west-1b but the subnets are in us-gov-west-1a; a reservation serves one availability zone"),
+     r"the capacity reservation is in us-gov-west-1b \(CapacityReservation.availability_zone\) but the subnets are in us-gov-west-1a; a reservation serves one availability zone"),
+    # the reservation's AZ: checked against the region even when the subnets' AZ is unknown,
+    # and named as CapacityReservation.availability_zone (new-user test D8)
+    ({"subnets": "one-no-az", "capacity": CapacityReservation("cr-0123456789abcdef0", availability_zone="us-gov-east-1a")},
+     r"CapacityReservation.availability_zone='us-gov-east-1a' is not in us-gov-west-1; allowed: us-gov-west-1a, us-gov-west-1b, us-gov-west-1c"),
+    ({"capacity": CapacityReservation("cr-0123456789abcdef0", availability_zone="us-gov-west-1q")},
+     r"CapacityReservation.availability_zone='us-gov-west-1q' is not in us-gov-west-1"),
+    ({"capacity": CapacityReservation("cr-0123456789abcdef0", availability_zone="us-gov-west-1c")},
+     r"^CapacityReservation.availability_zone='us-gov-west-1c': the VPC has isolated subnets in us-gov-west-1a, us-gov-west-1b$"),
+    ({"capacity": CapacityReservation("cr-0123456789abcdef0", availability_zone=1)},
+     r"CapacityReservation.availability_zone=1: give an availability zone name"),
+    # Capacity Blocks only for the types EC2 sells as blocks (EC2 User Guide, D5)
+    ({"instance_type": "g6.48xlarge", "capacity": CapacityBlock("cr-0123456789abcdef0")},
+     r"CapacityBlock for g6.48xlarge: EC2 does not sell Capacity Blocks for ML for this type; allowed: p4d.24xlarge, .*p5.48xlarge.*trn2.48xlarge.* \(Amazon EC2 User Guide, 'Capacity Blocks for ML'"),
+    ({"instance_type": "g4dn.8xlarge", "efa": False, "capacity": CapacityBlock("cr-0123456789abcdef0")},
+     r"CapacityBlock for g4dn.8xlarge: EC2 does not sell Capacity Blocks"),
     ({"availability_zone": "us-gov-west-1c"}, r"availability_zone='us-gov-west-1c': the VPC has isolated subnets in us-gov-west-1a, us-gov-west-1b"),
     ({"subnets": []}, r"subnets: give at least one subnet"),
     ({"subnets": "no-az"}, r"cannot tell the availability zone of every subnet; give subnets whose availability_zone is known, or one subnet"),
@@ -87,12 +102,21 @@ def adopted_subnets(stack):
     ({"ami_ssm_parameter": None, "ami_ids": {"us-gov-east-1": "ami-0123456789abcdef0"}}, r"ami_ids has no AMI for the stack's region us-gov-west-1; it has: us-gov-east-1"),
     ({"ami_ssm_parameter": None, "ami_ids": {"us-gov-west-1": "ami-12"}}, r"ami_ids\['us-gov-west-1'\]='ami-12': allowed 'ami-' and 8 or 17"),
     ({"ami_ssm_parameter": None, "ami_ids": {}}, r"ami_ids: give a mapping of region to AMI id"),
+    # ami_ids keys: GovCloud (US) regions only, as in the agency file (D9)
+    ({"ami_ssm_parameter": None, "ami_ids": {"us-gov-west-1": "ami-0123456789abcdef0", "us-east-1": "ami-0123456789abcdef0"}},
+     r"ami_ids key 'us-east-1' is not a GovCloud \(US\) region; allowed keys: us-gov-west-1, us-gov-east-1$"),
     ({"shared_storage": LustreStorage(storage_capacity_gib=1300)}, r"storage_capacity_gib=1300: allowed 1200 or a multiple of 2400"),
     ({"shared_storage": LustreStorage(throughput_per_tib=200)}, r"throughput_per_tib=200: allowed 125, 250, 500, 1000"),
     ({"shared_storage": LustreStorage(backup_retention_days=91)}, r"backup_retention_days=91: allowed 0..90"),
     ({"shared_storage": LustreStorage(efa="yes")}, r"LustreStorage.efa='yes': allowed True, False or None"),
     ({"shared_storage": {"storage_capacity_gib": 1200}}, r"shared_storage=\{.*\}: allowed LustreStorage\(...\) or None"),
     ({"shared_storage": LustreStorage(efa=True), "efa": False, "instance_type": "g4dn.xlarge"}, r"LustreStorage.efa=True needs an EFA cluster \(efa=True\)"),
+    # EFA-enabled Lustre: a multiple of 38400/19200/9600/4800 GiB at 125/250/500/1000 MB/s/TiB (D1)
+    ({"shared_storage": LustreStorage(storage_capacity_gib=2400, throughput_per_tib=500, efa=True)},
+     r"LustreStorage\(storage_capacity_gib=2400, throughput_per_tib=500, efa=True\): an EFA-enabled FSx for Lustre file system needs a storage capacity that is a multiple of 38400 GiB at 125, 19200 GiB at 250, 9600 GiB at 500, 4800 GiB at 1000 MB/s per TiB .*; 2400 GiB is a multiple of none of these; .*efa=False"),
+    ({"shared_storage": LustreStorage(storage_capacity_gib=9600, throughput_per_tib=250, efa=True)},
+     r"throughput_per_tib=250, efa=True\): .*; 9600 GiB allows EFA at 500, 1000 MB/s per TiB; change the capacity or throughput"),
+    ({"shared_storage": LustreStorage(storage_capacity_gib=1200, efa=True)}, r"1200 GiB is a multiple of none of these"),
     # props of the wrong kind (break-test findings): a ValueError saying what is allowed
     ({"launch_tags": {"a": 1}}, r"launch_tags\['a'\]=1: allowed a string of 0..256"),
     ({"launch_tags": ["a"]}, r"launch_tags=\['a'\]: give a mapping of tag key to tag value"),
@@ -121,6 +145,8 @@ def test_gpu_cluster_errors(stack, keyring, net, adopted_subnets, kwargs, messag
         az = {"west-1a": "us-gov-west-1a", "east-1a": "us-gov-east-1a", "dummy": "dummy1a"}[args["subnets"]]
         args["subnets"] = [ec2.Subnet.from_subnet_attributes(stack, f"Z{abs(hash(str(kwargs)))}",
                                                              subnet_id="subnet-0abc1234", availability_zone=az)]
+    if args.get("subnets") == "one-no-az":
+        args["subnets"] = [ec2.Subnet.from_subnet_id(stack, f"O{abs(hash(str(kwargs)))}", "subnet-0fedcba9")]
     if args.get("subnets") == "no-az":
         args["subnets"] = [ec2.Subnet.from_subnet_id(stack, f"N{i}{abs(hash(str(kwargs)))}", f"subnet-0{i}bcdef12")
                            for i in range(2)]
@@ -128,8 +154,13 @@ def test_gpu_cluster_errors(stack, keyring, net, adopted_subnets, kwargs, messag
         if args["vpc"] == "plain":
             args["subnets"] = [adopted_subnets["us-gov-west-1a"]]
         args["vpc"] = net.vpc
+    before = [c.node.path for c in stack.node.find_all()]
+    cid = f"C{abs(hash(str(kwargs)))}"
     with pytest.raises(ValueError, match=message):
-        GpuCluster(stack, f"C{abs(hash(str(kwargs)))}", **args)
+        GpuCluster(stack, cid, **args)
+    # Every prop is validated before a construct is added: nothing half-built is left (D7).
+    assert stack.node.try_find_child(cid) is None
+    assert [c.node.path for c in stack.node.find_all()] == before
 
 
 def test_gpu_cluster_outside_govcloud_needs_allow_commercial():
@@ -172,13 +203,47 @@ def test_one_gpu_cluster_per_stack():
                    ami_ssm_parameter="/t/ami")
 
 
-def test_capacity_block_for_a_type_not_sold_as_blocks_is_a_warning():
-    from aws_cdk.assertions import Annotations as A, Match
-
-    stack = Stack(App(), "Blk", env=Environment(account="111111111111", region="us-gov-west-1"))
-    keys = AgencyKeyring(stack, "Keys", agency_code="t", purposes=["ebs", "logs"])
-    vpc = IsolatedVpc(stack, "Net", cidr="10.1.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+def _small_stack(cidr: str):
+    stack = Stack(App(), "Small", env=Environment(account="111111111111", region="us-gov-west-1"))
+    keys = AgencyKeyring(stack, "Keys", agency_code="t", purposes=["ebs", "logs", "fsx"])
+    vpc = IsolatedVpc(stack, "Net", cidr=cidr, availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
                       flow_log_key=keys.key_for("logs"), agency_code="t")
-    GpuCluster(stack, "Gpu", vpc=vpc, keyring=keys, instance_type="g4dn.8xlarge", node_count=1,
-               ami_ssm_parameter="/t/ami", capacity=CapacityBlock("cr-0123456789abcdef0"))
-    A.from_stack(stack).has_warning("/Blk/Gpu", Match.string_like_regexp("Capacity Blocks for ML for P and Trn"))
+    return stack, keys, vpc
+
+
+def test_subnet_must_hold_the_nodes_endpoints_and_lustre():
+    """A /24 over 2 AZs gives /25 subnets: 128 - 5 AWS-reserved = 123 usable addresses. The
+    minimal endpoint profile puts 6 interface endpoints (ssm, ssmmessages, ec2messages, sts,
+    kms-fips, logs) in each subnet: 117 left. A p5.48xlarge node takes 1 (its ENA primary; the
+    32 efa-only interfaces take none): 117 nodes fit. A 1200 GiB Lustre file system is
+    estimated at ceil(1200/1200) + 2 = 3 addresses: 114 then."""
+    stack, keys, vpc = _small_stack("10.9.0.0/24")
+    assert len(vpc.interface_endpoints) == 6
+    kw = dict(vpc=vpc, keyring=keys, instance_type="p5.48xlarge", ami_ssm_parameter="/t/ami", max_nodes=500)
+    with pytest.raises(ValueError) as info:
+        GpuCluster(stack, "Big", node_count=118, **kw)
+    msg = str(info.value)
+    assert msg.startswith("node_count=118: the cluster's subnet 10.9.0.0/25 has 123 usable addresses "
+                          "(its size minus the 5 AWS reserves); 6 interface VPC endpoint network interface(s) leave 117; "
+                          "each p5.48xlarge node takes 1 (one per ENA or efa interface; efa-only interfaces take none)"), msg
+    assert msg.endswith(": at most 117 node(s) fit; lower node_count, give the VPC a larger CIDR"), msg
+    with pytest.raises(ValueError, match=r"up to 3 for the FSx for Lustre file system .* leave 114; .*: at most 114 "
+                                         r"node\(s\) fit; lower node_count, give the VPC a larger CIDR or give the "
+                                         r"Lustre file system less storage$"):
+        GpuCluster(stack, "Big", node_count=115, shared_storage=LustreStorage(), **kw)
+    assert stack.node.try_find_child("Big") is None
+    GpuCluster(stack, "Fits", node_count=114, shared_storage=LustreStorage(), **kw)
+
+
+def test_capacity_block_types_are_the_ones_ec2_sells():
+    from govcdk import sizing
+    from govcdk.constructs.gpu_cluster import CAPACITY_BLOCK_INSTANCE_TYPES
+
+    # Written out from the EC2 User Guide page ("Capacity Blocks for ML", read 2026-12-04),
+    # not computed: instance blocks, the UltraServer members, and p5en from the page's
+    # previous version.
+    assert set(CAPACITY_BLOCK_INSTANCE_TYPES) == {
+        "p6-b300.48xlarge", "p6-b200.48xlarge", "p5.4xlarge", "p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge",
+        "p4d.24xlarge", "p4de.24xlarge", "trn1.32xlarge", "trn2.3xlarge", "trn2.48xlarge",
+        "trn2u.48xlarge", "p6e-gb200.36xlarge"}
+    assert "2026-12-04" in sizing.CAPACITY_BLOCK_SOURCE

@@ -47,15 +47,23 @@ EXPECTED_LAYOUT = {
 }
 EFA_COUNT = {"p4d.24xlarge": 4, "p5.48xlarge": 32, "p5en.48xlarge": 16, "p6-b200.48xlarge": 8, "g6.48xlarge": 1}
 CAPACITIES = ("on-demand", "reservation", "block")
+# EC2 sells Capacity Blocks for p4d, p5, p5en, p6-b200... but not g6 (EC2 User Guide, "Capacity
+# Blocks for ML"): g6.48xlarge is On-Demand or a capacity reservation only.
+TYPE_CAPACITIES = [(t, c) for t in EXPECTED_LAYOUT for c in CAPACITIES if (t, c) != ("g6.48xlarge", "block")]
 
 # (stack name, region, instance type, capacity, extra GpuCluster kwargs)
-CASES = [(f"{t.split('.')[0]}-{c}", "us-gov-west-1", t, c, {}) for t in EXPECTED_LAYOUT for c in CAPACITIES] + [
+CASES = [(f"{t.split('.')[0]}-{c}", "us-gov-west-1", t, c, {}) for t, c in TYPE_CAPACITIES] + [
     ("p6b200-east", "us-gov-east-1", "p6-b200.48xlarge", "on-demand", {}),
     ("p6b300-east", "us-gov-east-1", "p6-b300.48xlarge", "block", {}),
     ("lustre-efa", "us-gov-west-1", "p5.48xlarge", "on-demand",
      {"shared_storage": LustreStorage(storage_capacity_gib=4800, throughput_per_tib=1000)}),
     ("lustre-tcp", "us-gov-west-1", "p5.48xlarge", "on-demand",
      {"shared_storage": LustreStorage(efa=False, throughput_per_tib=125, backup_retention_days=0)}),
+    # efa=None: 9600 GiB at 500 is a valid EFA size (9600 per step) -> EFA on, tiers 500 and 1000
+    ("lustre-efa-9600", "us-gov-west-1", "p5.48xlarge", "on-demand",
+     {"shared_storage": LustreStorage(storage_capacity_gib=9600, throughput_per_tib=500)}),
+    # efa=None: the default 1200 GiB at 250 is no multiple of 19200 -> EFA off, Lustre over TCP
+    ("lustre-auto-tcp", "us-gov-west-1", "p5.48xlarge", "on-demand", {"shared_storage": LustreStorage()}),
     ("no-efa", "us-gov-west-1", "g4dn.xlarge", "on-demand", {"efa": False, "containers": True}),
     ("ami-ids", "us-gov-west-1", "p5.48xlarge", "on-demand",
      {"ami_ids": {"us-gov-west-1": "ami-0123456789abcdef0", "us-gov-east-1": "ami-0fedcba9876543210"},
@@ -112,8 +120,7 @@ def _cluster_sg_id(template: dict) -> str:
     return sg
 
 
-@pytest.mark.parametrize("itype", list(EXPECTED_LAYOUT))
-@pytest.mark.parametrize("cap", CAPACITIES)
+@pytest.mark.parametrize("itype, cap", TYPE_CAPACITIES)
 def test_interfaces(templates, itype, cap):
     t = templates[f"{itype.split('.')[0]}-{cap}"]
     nics = _lt(t)["NetworkInterfaces"]
@@ -126,8 +133,7 @@ def test_interfaces(templates, itype, cap):
         assert n["AssociatePublicIpAddress"] is False and n["DeleteOnTermination"] is True
 
 
-@pytest.mark.parametrize("itype", list(EXPECTED_LAYOUT))
-@pytest.mark.parametrize("cap", CAPACITIES)
+@pytest.mark.parametrize("itype, cap", TYPE_CAPACITIES)
 def test_launch_template(templates, itype, cap):
     t = templates[f"{itype.split('.')[0]}-{cap}"]
     data = _lt(t)
@@ -187,8 +193,7 @@ def test_on_demand_uses_cluster_placement_group_in_one_az(templates, itype):
     assert "isolatedSubnet1Subnet" in json.dumps(subnet)  # the first AZ's isolated subnet (us-gov-west-1a)
 
 
-@pytest.mark.parametrize("itype", list(EXPECTED_LAYOUT))
-@pytest.mark.parametrize("cap", ["reservation", "block"])
+@pytest.mark.parametrize("itype, cap", [(t, c) for t, c in TYPE_CAPACITIES if c != "on-demand"])
 def test_reservations_target_the_parameter_and_drop_the_placement_group(templates, itype, cap):
     t = templates[f"{itype.split('.')[0]}-{cap}"]
     assert not [r for r in t["Resources"].values() if r["Type"] == "AWS::EC2::PlacementGroup"]
@@ -224,8 +229,10 @@ def test_lustre_with_efa(templates):
     assert lc["DeploymentType"] == "PERSISTENT_2" and lc["EfaEnabled"] is True
     assert lc["MetadataConfiguration"] == {"Mode": "AUTOMATIC"}
     assert lc["PerUnitStorageThroughput"] == {"Ref": "LustreThroughputPerTiB"}
+    # 4800 GiB is an EFA size only at 1000 MB/s/TiB (steps 38400/19200/9600/4800 GiB for
+    # 125/250/500/1000): the parameter cannot be moved to a tier FSx would refuse.
     assert t["Parameters"]["LustreThroughputPerTiB"]["Default"] == "1000"
-    assert t["Parameters"]["LustreThroughputPerTiB"]["AllowedValues"] == ["125", "250", "500", "1000"]
+    assert t["Parameters"]["LustreThroughputPerTiB"]["AllowedValues"] == ["1000"]
     asg_subnet = _one(t, "AWS::AutoScaling::AutoScalingGroup")["Properties"]["VPCZoneIdentifier"]
     assert p["SubnetIds"] == asg_subnet
     # EFA-enabled Lustre: all traffic within the file system's group and with the nodes only.
@@ -240,10 +247,31 @@ def test_lustre_with_efa(templates):
     assert {r[5] for r in rules} <= {fsx_sg, nodes, "endpoints"}
 
 
-def test_lustre_without_efa_opens_only_lnet_ports(templates):
-    t = templates["lustre-tcp"]
+def test_lustre_efa_throughput_tiers_follow_the_capacity(templates):
+    t = templates["lustre-efa-9600"]
+    p = _one(t, "AWS::FSx::FileSystem")["Properties"]
+    assert p["StorageCapacity"] == 9600 and p["LustreConfiguration"]["EfaEnabled"] is True
+    # 9600 is a multiple of 9600 (500) and 4800 (1000), not of 19200 (250) or 38400 (125)
+    assert t["Parameters"]["LustreThroughputPerTiB"]["AllowedValues"] == ["500", "1000"]
+    assert t["Parameters"]["LustreThroughputPerTiB"]["Default"] == "500"
+
+
+def test_lustre_efa_auto_is_off_below_the_efa_size(templates):
+    t = templates["lustre-auto-tcp"]
+    p = _one(t, "AWS::FSx::FileSystem")["Properties"]
+    assert p["StorageCapacity"] == 1200 and p["LustreConfiguration"]["EfaEnabled"] is False
+    assert p["LustreConfiguration"]["PerUnitStorageThroughput"] == {"Ref": "LustreThroughputPerTiB"}
+    assert t["Parameters"]["LustreThroughputPerTiB"]["AllowedValues"] == ["125", "250", "500", "1000"]
+    assert t["Parameters"]["LustreThroughputPerTiB"]["Default"] == "250"
+    assert not [r for r in _rules(t) if r[2] == "-1" and r[1] != r[5]]  # no all-traffic rule with the file system
+
+
+@pytest.mark.parametrize("name", ["lustre-tcp", "lustre-auto-tcp"])
+def test_lustre_without_efa_opens_only_lnet_ports(templates, name):
+    t = templates[name]
     lc = _one(t, "AWS::FSx::FileSystem")["Properties"]["LustreConfiguration"]
-    assert lc["EfaEnabled"] is False and lc["AutomaticBackupRetentionDays"] == 0
+    assert lc["EfaEnabled"] is False
+    assert lc["AutomaticBackupRetentionDays"] == (0 if name == "lustre-tcp" else 7)
     nodes = _cluster_sg_id(t)
     (fsx_sg,) = [k for k, r in t["Resources"].items() if r["Type"] == "AWS::EC2::SecurityGroup" and k != nodes]
     fsx_rules = {r for r in _rules(t) if fsx_sg in (r[1], r[5])}
@@ -255,7 +283,7 @@ def test_lustre_without_efa_opens_only_lnet_ports(templates):
     assert fsx_rules == expected
 
 
-@pytest.mark.parametrize("name", ["lustre-efa", "lustre-tcp", "no-efa"])
+@pytest.mark.parametrize("name", ["lustre-efa", "lustre-efa-9600", "lustre-tcp", "lustre-auto-tcp", "no-efa"])
 def test_all_traffic_rules_between_groups_carry_the_cdk_nag_acknowledgement(templates, name):
     """cdk-nag's EC2RestrictedCommonPorts fails every all-traffic ingress rule whatever its
     source; the rules between the cluster's own groups acknowledge it with the reason (the
@@ -277,7 +305,7 @@ def test_all_traffic_rules_between_groups_carry_the_cdk_nag_acknowledgement(temp
         assert entry["id"] == ALL_TRAFFIC_NAG_RULE
         pair = (p["GroupId"]["Fn::GetAtt"][0], p["SourceSecurityGroupId"]["Fn::GetAtt"][0])
         seen[pair] = entry["reason"]
-    if name == "lustre-efa":
+    if name.startswith("lustre-efa"):
         (fsx_sg,) = [k for k, r in t["Resources"].items() if r["Type"] == "AWS::EC2::SecurityGroup" and k != nodes]
         assert seen == {(nodes, nodes): NODES_ALL_TRAFFIC_REASON, (fsx_sg, fsx_sg): EFA_LUSTRE_ALL_TRAFFIC_REASON,
                         (fsx_sg, nodes): EFA_LUSTRE_ALL_TRAFFIC_REASON, (nodes, fsx_sg): EFA_LUSTRE_ALL_TRAFFIC_REASON}

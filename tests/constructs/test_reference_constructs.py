@@ -182,7 +182,7 @@ def test_security_groups_allow_only_the_cluster_the_file_system_and_endpoints(co
 def test_lustre_file_system(compute):
     compute.has_resource("AWS::FSx::FileSystem", {
         "Properties": Match.object_like({
-            "FileSystemType": "LUSTRE", "StorageCapacity": 2400, "StorageType": "SSD",
+            "FileSystemType": "LUSTRE", "StorageCapacity": 4800, "StorageType": "SSD",
             "KmsKeyId": {"Fn::ImportValue": Match.string_like_regexp("FsxKey")},
             "LustreConfiguration": Match.object_like({
                 "DeploymentType": "PERSISTENT_2", "EfaEnabled": True, "DataCompressionType": "LZ4",
@@ -190,7 +190,9 @@ def test_lustre_file_system(compute):
         }),
         "DeletionPolicy": "Retain",
     })
-    assert compute.to_json()["Parameters"]["LustreThroughputPerTiB"]["Default"] == "500"
+    # EFA-enabled at 4800 GiB: only 1000 MB/s per TiB (4800 GiB per step) is a valid tier
+    param = compute.to_json()["Parameters"]["LustreThroughputPerTiB"]
+    assert (param["Default"], param["AllowedValues"]) == ("1000", ["1000"])
 
 
 def test_placement_and_capacity(compute):

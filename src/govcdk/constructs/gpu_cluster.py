@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence, Union
 
-from aws_cdk import Annotations, Aws, CfnMapping, CfnParameter, CfnTag, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import Aws, CfnMapping, CfnParameter, CfnTag, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fsx as fsx
@@ -19,7 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from govcdk import govcloud, instances
+from govcdk import govcloud, instances, sizing
 from govcdk.acknowledge import acknowledge, acknowledgements
 from govcdk.policies.suppressions import TOOL_CDK_NAG
 
@@ -44,18 +44,22 @@ ROOT_DEVICE_RE = re.compile(r"/dev/(?:sd[a-z][0-9]*|xvd[a-z][0-9]*|nvme[0-9]+n[0
 """Root device names EC2 accepts for Linux AMIs (EC2 User Guide, "Device names on Linux
 instances")."""
 
-CAPACITY_BLOCK_FAMILIES = re.compile(r"(?:p[0-9]|trn[0-9])")
-"""Instance families EC2 sells as Capacity Blocks for ML (P GPU and Trn Trainium types); other
-types get a warning annotation, not an error, since the offer changes over time."""
+CAPACITY_BLOCK_INSTANCE_TYPES = sizing.CAPACITY_BLOCK_INSTANCE_TYPES
+"""Instance types EC2 sells as Capacity Blocks for ML (:data:`govcdk.sizing.CAPACITY_BLOCK_INSTANCE_TYPES`,
+with its source and date); a :class:`CapacityBlock` for any other type is a ``ValueError``."""
 
 TAG_KEY_RE = re.compile(r"[\w .:/=+\-@]{1,128}")
 TAG_VALUE_RE = re.compile(r"[\w .:/=+\-@]{0,256}")
 
 SSM_PARAMETER_RE = re.compile(r"/[A-Za-z0-9_./-]{1,1010}")
 
-LUSTRE_THROUGHPUT_PER_TIB = (125, 250, 500, 1000)
+LUSTRE_THROUGHPUT_PER_TIB = sizing.LUSTRE_THROUGHPUT_PER_TIB
 """``PerUnitStorageThroughput`` values for ``PERSISTENT_2`` SSD file systems, MB/s per TiB
 (Amazon FSx API Reference, ``CreateFileSystemLustreConfiguration``)."""
+
+LUSTRE_EFA_CAPACITY_STEP_GIB = sizing.LUSTRE_EFA_CAPACITY_STEP_GIB
+"""Throughput tier -> storage step (GiB) of an EFA-enabled file system (FSx for Lustre User
+Guide, "Increasing storage capacity"; :data:`govcdk.sizing.LUSTRE_EFA_CAPACITY_STEP_GIB`)."""
 
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
 """TCP ports of Lustre LNET traffic (FSx for Lustre User Guide, "File system access control
@@ -99,13 +103,24 @@ Capacity = Union[OnDemand, CapacityReservation, CapacityBlock]
 class LustreStorage:
     """Shared FSx for Lustre storage for the cluster.
 
-    :param storage_capacity_gib: 1200, or a multiple of 2400 (``PERSISTENT_2`` SSD), default 1200.
+    :param storage_capacity_gib: GiB, 1200 or a multiple of 2400 (``PERSISTENT_2`` SSD),
+        default 1200. With EFA it must also be a multiple of the throughput tier's step:
+        38400 GiB at 125, 19200 at 250, 9600 at 500, 4800 at 1000 MB/s per TiB (FSx for Lustre
+        User Guide, "Increasing storage capacity": EFA-enabled file systems; each step is one
+        unit of about 4.7 GB/s; :data:`LUSTRE_EFA_CAPACITY_STEP_GIB`).
     :param throughput_per_tib: MB/s per TiB, one of :data:`LUSTRE_THROUGHPUT_PER_TIB`; the
-        default of the template parameter ``LustreThroughputPerTiB``. Default 250.
-    :param efa: ``EfaEnabled`` (EFA and GPUDirect Storage). ``None`` (default) = when the
-        cluster uses EFA. Needs ``PERSISTENT_2`` and a metadata configuration (both always set
-        here) and security groups open to all traffic within the cluster (set here). It cannot
-        be changed after creation, and it freezes ``PerUnitStorageThroughput``.
+        default of the template parameter ``LustreThroughputPerTiB``. Default 250. With EFA the
+        parameter's ``AllowedValues`` are only the tiers for which the capacity is valid (9600
+        GiB: 500 and 1000), so a deployment cannot pick a tier FSx would refuse.
+    :param efa: ``EfaEnabled`` (EFA and GPUDirect Storage). ``None`` (default) = automatic: on
+        exactly when the configuration allows it, that is the cluster uses EFA and
+        ``storage_capacity_gib`` is a multiple of the step of ``throughput_per_tib`` (4800 GiB
+        at 1000: on; the default 1200 GiB at 250: off, Lustre over TCP). ``True`` demands it:
+        ``ValueError`` for a non-EFA cluster or a capacity that is no multiple of the tier's
+        step (the message lists the steps). ``False``: Lustre over TCP. EFA needs
+        ``PERSISTENT_2`` and a metadata configuration (both always set here) and security
+        groups open to all traffic within the cluster (set here). It cannot be changed after
+        creation, and it freezes ``PerUnitStorageThroughput``.
     :param backup_retention_days: automatic daily backups kept 0..90 days (CP-9), default 7.
     """
 
@@ -179,15 +194,31 @@ class GpuCluster(Construct):
         the known types), not offered in the stack's region (lists the EFA-capable types offered
         there) or without EFA while ``efa=True``; subnets in more than one AZ (or AZs that
         cannot be read) with a placement group or EFA; a reservation id not ``cr-...``; a
-        reservation AZ other than the subnets'; AMI inputs missing, both given or malformed;
-        Lustre capacity, throughput or backup days outside what FSx allows; a region outside
+        reservation AZ outside the stack's region or other than the subnets'; a
+        :class:`CapacityBlock` for a type EC2 does not sell as Capacity Blocks (lists
+        :data:`CAPACITY_BLOCK_INSTANCE_TYPES`); AMI inputs missing, both given or malformed, or
+        ``ami_ids`` keyed by a region outside GovCloud (US) (the stack's own region is allowed
+        with ``allow_commercial``); Lustre capacity, throughput or backup days outside what FSx
+        allows, or ``LustreStorage.efa=True`` where EFA is not possible; a region outside
         GovCloud without ``allow_commercial``; a prop of the wrong kind (``vpc``, ``keyring``,
         ``subnets``, ``endpoint_security_group``, ``launch_tags`` (tag keys 1..128 characters,
         not ``aws:``; values 0..256), ``root_device_name``); ``availability_zone`` other than the
         given subnets'; a subnet AZ outside the stack's region or CDK's ``dummy`` placeholder; a
         second GpuCluster in the same stack (its template parameters and mapping are
-        stack-wide: one cluster per stack). A Capacity Block for a type outside the P and Trn
-        families is a warning annotation, not an error.
+        stack-wide: one cluster per stack); subnets too small for the nodes (see below). The
+        keyring's ``UnknownKeyPurposeError`` when it lacks the ``ebs`` key (or ``fsx`` with
+        ``shared_storage``). Every prop is checked before any construct is added: a caller
+        that catches the error finds the stack unchanged.
+
+    Addresses: when the subnets' CIDRs are known (an IsolatedVpc in create mode, or subnets
+    imported with ``ipv4_cidr_block``), their usable addresses (size minus the 5 AWS reserves,
+    Amazon VPC User Guide "Subnet CIDR blocks") must hold ``node_count`` x the addresses of one
+    node (one per ENA or ``efa`` interface; ``efa-only`` interfaces take none, EC2 User Guide
+    "EFA-only interfaces"), plus one network interface per interface VPC endpoint of an
+    IsolatedVpc in each subnet, plus govcdk's upper estimate for the Lustre file system
+    (:func:`govcdk.sizing.lustre_addresses`); the message gives the largest node count that
+    fits. Instances replaced by Auto Scaling need no extra room (the old one is terminated
+    first); other interfaces placed in the subnet later are not counted.
     """
 
     def __init__(
@@ -214,54 +245,24 @@ class GpuCluster(Construct):
         launch_tags: Mapping[str, str] | None = None,
         allow_commercial: bool = False,
     ) -> None:
+        plan = _plan(
+            scope, vpc=vpc, keyring=keyring, instance_type=instance_type, node_count=node_count,
+            ami_ssm_parameter=ami_ssm_parameter, ami_ids=ami_ids, max_nodes=max_nodes, subnets=subnets,
+            availability_zone=availability_zone, endpoint_security_group=endpoint_security_group, efa=efa,
+            capacity=capacity, shared_storage=shared_storage, root_volume_gib=root_volume_gib,
+            root_device_name=root_device_name, containers=containers, launch_tags=launch_tags,
+            allow_commercial=allow_commercial)
+        # Nothing above added a construct: a ValueError leaves the caller's stack unchanged.
         super().__init__(scope, id)
-        region = Stack.of(self).region
-        govcloud.check_stack_region(region, allow_commercial=allow_commercial)
-        capacity = OnDemand() if capacity is None else capacity
-        _check_counts(node_count, max_nodes, root_volume_gib)
-        for name, flag in (("efa", efa), ("containers", containers)):
-            if not isinstance(flag, bool):
-                raise ValueError(f"{name}={flag!r}: allowed True or False")
-        layout = _layout(instance_type, region, efa)
+        region = plan.region
+        capacity = plan.capacity
+        layout = plan.layout
         self.instance_facts = instances.facts(instance_type)
         self.interfaces = layout
-        if not isinstance(capacity, (OnDemand, CapacityReservation)):
-            raise ValueError(f"capacity={capacity!r}: allowed OnDemand(), CapacityReservation(...) "
-                             "or CapacityBlock(...)")
-        if isinstance(capacity, CapacityReservation) and not (
-                isinstance(capacity.reservation_id, str) and RESERVATION_ID_RE.fullmatch(capacity.reservation_id)):
-            raise ValueError(f"reservation_id={capacity.reservation_id!r}: allowed 'cr-' and 8 or 17 "
-                             "lower-case hex digits")
-        self._check_lustre(shared_storage)
-
-        _check_types(vpc=vpc, keyring=keyring, subnets=subnets, endpoint_security_group=endpoint_security_group,
-                     launch_tags=launch_tags, root_device_name=root_device_name,
-                     availability_zone=availability_zone)
-        stack = Stack.of(self)
-        if any(isinstance(c, GpuCluster) and getattr(c, "_built", False) for c in stack.node.find_all()):
-            raise ValueError("one GpuCluster per stack: its template parameters (GpuAmiId, "
-                             "CapacityReservationId, LustreThroughputPerTiB) and the GpuInstanceTypeByRegion "
-                             "mapping are stack-wide; put each cluster in its own stack")
-        isolated = _as_isolated(vpc)
-        ec2_vpc: ec2.IVpc = isolated.vpc if isolated is not None else vpc  # type: ignore[assignment]
-        reserved_az = capacity.availability_zone if isinstance(capacity, CapacityReservation) else None
-        self.subnets = _subnets(isolated, subnets, availability_zone or reserved_az)
-        self.availability_zone = _one_az(self.subnets, region)
-        if availability_zone is not None and self.availability_zone not in (None, availability_zone):
-            raise ValueError(f"availability_zone={availability_zone!r} but the subnets are in "
-                             f"{self.availability_zone}; give one or the other, or subnets in that zone")
-        if reserved_az is not None and self.availability_zone is not None and reserved_az != self.availability_zone:
-            raise ValueError(f"the capacity reservation is in {reserved_az} but the subnets are in "
-                             f"{self.availability_zone}; a reservation serves one availability zone")
-        if isinstance(capacity, CapacityBlock) and not CAPACITY_BLOCK_FAMILIES.match(instance_type):
-            Annotations.of(self).add_warning_v2(
-                "govcdk:capacityBlockType",
-                f"{instance_type}: EC2 sells Capacity Blocks for ML for P and Trn instance types; "
-                "check that a Capacity Block is offered for this type")
-        if endpoint_security_group is None:
-            if isolated is None:
-                raise ValueError("endpoint_security_group is required when vpc is not an IsolatedVpc")
-            endpoint_security_group = isolated.endpoint_security_group
+        self.subnets = plan.subnets
+        self.availability_zone = plan.availability_zone
+        endpoint_security_group = plan.endpoint_security_group
+        ec2_vpc = plan.ec2_vpc
         ebs_key = keyring.key_for("ebs")
 
         self.security_group = ec2.SecurityGroup(
@@ -280,7 +281,9 @@ class GpuCluster(Construct):
         )
         profile = iam.CfnInstanceProfile(self, "InstanceProfile", roles=[self.role.role_name])
 
-        self.ami_parameter = self._ami_parameter(region, ami_ssm_parameter, ami_ids)
+        self.ami_parameter = CfnParameter(self, "GpuAmiId", type=plan.ami_type, default=plan.ami_default,
+                                          description=plan.ami_description)
+        self.ami_parameter.override_logical_id("GpuAmiId")
 
         # The instance type is written per region: this template carries it only for the
         # region it was validated against (govcloud.instance_types), so it cannot be launched
@@ -313,7 +316,8 @@ class GpuCluster(Construct):
 
         self.file_system = self.file_system_security_group = None
         if shared_storage is not None:
-            self._lustre(ec2_vpc, keyring, shared_storage, efa)
+            assert plan.lustre_efa is not None
+            self._lustre(ec2_vpc, keyring, shared_storage, plan.lustre_efa)
 
         tag_list = [CfnTag(key=k, value=v) for k, v in sorted((launch_tags or {}).items())]
         interfaces = [
@@ -372,57 +376,8 @@ class GpuCluster(Construct):
 
     # -- parts ------------------------------------------------------------------------------
 
-    def _ami_parameter(self, region: str, ssm_name: str | None,
-                       ami_ids: Mapping[str, str] | None) -> CfnParameter:
-        if (ssm_name is None) == (ami_ids is None):
-            raise ValueError("give exactly one of ami_ssm_parameter (an SSM parameter name holding "
-                             "the AMI id) and ami_ids (an AMI id per region)")
-        if ssm_name is not None:
-            if not (isinstance(ssm_name, str) and SSM_PARAMETER_RE.fullmatch(ssm_name)):
-                raise ValueError(f"ami_ssm_parameter={ssm_name!r}: allowed an SSM parameter name: '/' "
-                                 "then letters, digits, '_', '.', '-' or '/'")
-            param = CfnParameter(
-                self, "GpuAmiId", type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", default=ssm_name,
-                description="SSM parameter holding the GPU AMI id (must carry EFA, NCCL and the GPU driver)")
-        else:
-            if not isinstance(ami_ids, Mapping) or not ami_ids:
-                raise ValueError("ami_ids: give a mapping of region to AMI id, e.g. "
-                                 "{'us-gov-west-1': 'ami-0123456789abcdef0'}")
-            for r, ami in ami_ids.items():
-                if not (isinstance(ami, str) and AMI_ID_RE.fullmatch(ami)):
-                    raise ValueError(f"ami_ids[{r!r}]={ami!r}: allowed 'ami-' and 8 or 17 lower-case hex digits")
-            if region not in ami_ids:
-                raise ValueError(f"ami_ids has no AMI for the stack's region {region}; it has: "
-                                 f"{', '.join(sorted(map(str, ami_ids)))}")
-            param = CfnParameter(
-                self, "GpuAmiId", type="AWS::EC2::Image::Id", default=ami_ids[region],
-                description=f"GPU AMI id in {region} (must carry EFA, NCCL and the GPU driver)")
-        param.override_logical_id("GpuAmiId")
-        return param
-
-    @staticmethod
-    def _check_lustre(storage: LustreStorage | None) -> None:
-        if storage is None:
-            return
-        if not isinstance(storage, LustreStorage):
-            raise ValueError(f"shared_storage={storage!r}: allowed LustreStorage(...) or None")
-        cap = storage.storage_capacity_gib
-        if not _is_int(cap) or not (cap == 1200 or (cap > 0 and cap % 2400 == 0)):
-            raise ValueError(f"storage_capacity_gib={cap!r}: allowed 1200 or a multiple of 2400 "
-                             "(FSx for Lustre PERSISTENT_2 SSD)")
-        if storage.throughput_per_tib not in LUSTRE_THROUGHPUT_PER_TIB or not _is_int(storage.throughput_per_tib):
-            raise ValueError(f"throughput_per_tib={storage.throughput_per_tib!r}: allowed "
-                             f"{', '.join(map(str, LUSTRE_THROUGHPUT_PER_TIB))} (MB/s per TiB, PERSISTENT_2)")
-        days = storage.backup_retention_days
-        if not _is_int(days) or not 0 <= days <= 90:
-            raise ValueError(f"backup_retention_days={days!r}: allowed 0..90")
-        if storage.efa is not None and not isinstance(storage.efa, bool):
-            raise ValueError(f"LustreStorage.efa={storage.efa!r}: allowed True, False or None")
-
-    def _lustre(self, vpc: ec2.IVpc, keyring: "AgencyKeyring", storage: LustreStorage, cluster_efa: bool) -> None:
-        efa = cluster_efa if storage.efa is None else storage.efa
-        if efa and not cluster_efa:
-            raise ValueError("LustreStorage.efa=True needs an EFA cluster (efa=True)")
+    def _lustre(self, vpc: ec2.IVpc, keyring: "AgencyKeyring", storage: LustreStorage, efa: bool) -> None:
+        """The file system, validated by :func:`_check_lustre`; ``efa``: its ``EfaEnabled``."""
         sg = ec2.SecurityGroup(
             self, "FileSystemSecurityGroup", vpc=vpc, allow_all_outbound=False,
             description="FSx for Lustre: Lustre traffic with the GPU nodes and within the file system only",
@@ -446,11 +401,15 @@ class GpuCluster(Construct):
                     sg.add_egress_rule(peer, port, "Lustre LNET")
                 nodes.add_ingress_rule(sg, port, "Lustre LNET from the file system")
                 nodes.add_egress_rule(sg, port, "Lustre LNET to the file system")
+        # With EFA only the tiers for which the capacity is a valid multiple (FSx for Lustre
+        # User Guide, "Increasing storage capacity"), so a deployment cannot pick one FSx refuses.
+        tiers = sizing.lustre_efa_throughputs(storage.storage_capacity_gib) if efa else LUSTRE_THROUGHPUT_PER_TIB
         throughput = CfnParameter(
             self, "LustreThroughputPerTiB", type="Number", default=str(storage.throughput_per_tib),
-            allowed_values=[str(v) for v in LUSTRE_THROUGHPUT_PER_TIB],
+            allowed_values=[str(v) for v in tiers],
             description="FSx for Lustre PERSISTENT_2 throughput, MB/s per TiB"
-                        + (" (fixed once an EFA-enabled file system exists)" if efa else ""))
+                        + (f" (EFA-enabled: {storage.storage_capacity_gib} GiB allows "
+                           f"{', '.join(map(str, tiers))}; fixed once the file system exists)" if efa else ""))
         throughput.override_logical_id("LustreThroughputPerTiB")
         self.file_system_security_group = sg
         self.file_system = fsx.CfnFileSystem(
@@ -508,6 +467,185 @@ def _acknowledge_group_all_traffic(group: ec2.SecurityGroup, reason: str) -> Non
 
 # -- validation helpers ----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`_plan` validated and derived, before any construct exists."""
+
+    region: str
+    capacity: "OnDemand | CapacityReservation"
+    layout: list[instances.InterfaceSpec]
+    ec2_vpc: ec2.IVpc
+    subnets: list[ec2.ISubnet]
+    availability_zone: str | None
+    endpoint_security_group: ec2.ISecurityGroup
+    lustre_efa: bool | None
+    ami_type: str
+    ami_default: str
+    ami_description: str
+
+
+def _plan(scope: Construct, *, vpc: object, keyring: "AgencyKeyring", instance_type: str, node_count: int,
+          ami_ssm_parameter: str | None, ami_ids: Mapping[str, str] | None, max_nodes: int,
+          subnets: Sequence[ec2.ISubnet] | None, availability_zone: str | None,
+          endpoint_security_group: ec2.ISecurityGroup | None, efa: bool, capacity: Capacity | None,
+          shared_storage: LustreStorage | None, root_volume_gib: int, root_device_name: str,
+          containers: bool, launch_tags: Mapping[str, str] | None, allow_commercial: bool) -> _Plan:
+    """Validate every :class:`GpuCluster` prop (ValueError, see its docstring) without adding
+    anything to the construct tree."""
+    stack = Stack.of(scope)
+    region = stack.region
+    govcloud.check_stack_region(region, allow_commercial=allow_commercial)
+    capacity = OnDemand() if capacity is None else capacity
+    _check_counts(node_count, max_nodes, root_volume_gib)
+    for name, flag in (("efa", efa), ("containers", containers)):
+        if not isinstance(flag, bool):
+            raise ValueError(f"{name}={flag!r}: allowed True or False")
+    layout = _layout(instance_type, region, efa)
+    if not isinstance(capacity, (OnDemand, CapacityReservation)):
+        raise ValueError(f"capacity={capacity!r}: allowed OnDemand(), CapacityReservation(...) "
+                         "or CapacityBlock(...)")
+    reserved_az = None
+    if isinstance(capacity, CapacityReservation):
+        if not (isinstance(capacity.reservation_id, str) and RESERVATION_ID_RE.fullmatch(capacity.reservation_id)):
+            raise ValueError(f"reservation_id={capacity.reservation_id!r}: allowed 'cr-' and 8 or 17 "
+                             "lower-case hex digits")
+        reserved_az = capacity.availability_zone
+        if reserved_az is not None:
+            if not isinstance(reserved_az, str):
+                raise ValueError(f"CapacityReservation.availability_zone={reserved_az!r}: give an availability "
+                                 "zone name, e.g. us-gov-west-1a")
+            if govcloud.is_govcloud(region) and reserved_az not in govcloud.region(region).availability_zones:
+                raise ValueError(f"CapacityReservation.availability_zone={reserved_az!r} is not in {region}; "
+                                 f"allowed: {', '.join(govcloud.region(region).availability_zones)}")
+    if isinstance(capacity, CapacityBlock) and instance_type not in CAPACITY_BLOCK_INSTANCE_TYPES:
+        raise ValueError(f"CapacityBlock for {instance_type}: EC2 does not sell Capacity Blocks for ML for "
+                         f"this type; allowed: {', '.join(CAPACITY_BLOCK_INSTANCE_TYPES)} "
+                         f"({sizing.CAPACITY_BLOCK_SOURCE}); use CapacityReservation(...) or OnDemand()")
+    lustre_efa = _check_lustre(shared_storage, efa)
+    _check_types(vpc=vpc, keyring=keyring, subnets=subnets, endpoint_security_group=endpoint_security_group,
+                 launch_tags=launch_tags, root_device_name=root_device_name,
+                 availability_zone=availability_zone)
+    keyring.key_for("ebs")
+    if shared_storage is not None:
+        keyring.key_for("fsx")
+    if any(isinstance(c, GpuCluster) and getattr(c, "_built", False) for c in stack.node.find_all()):
+        raise ValueError("one GpuCluster per stack: its template parameters (GpuAmiId, "
+                         "CapacityReservationId, LustreThroughputPerTiB) and the GpuInstanceTypeByRegion "
+                         "mapping are stack-wide; put each cluster in its own stack")
+    isolated = _as_isolated(vpc)
+    ec2_vpc: ec2.IVpc = isolated.vpc if isolated is not None else vpc  # type: ignore[assignment]
+    az_prop = "availability_zone" if availability_zone is not None else "CapacityReservation.availability_zone"
+    chosen = _subnets(isolated, subnets, availability_zone or reserved_az, az_prop)
+    az = _one_az(chosen, region)
+    if availability_zone is not None and az not in (None, availability_zone):
+        raise ValueError(f"availability_zone={availability_zone!r} but the subnets are in "
+                         f"{az}; give one or the other, or subnets in that zone")
+    if reserved_az is not None and az is not None and reserved_az != az:
+        raise ValueError(f"the capacity reservation is in {reserved_az} (CapacityReservation.availability_zone) "
+                         f"but the subnets are in {az}; a reservation serves one availability zone")
+    if endpoint_security_group is None:
+        if isolated is None:
+            raise ValueError("endpoint_security_group is required when vpc is not an IsolatedVpc")
+        endpoint_security_group = isolated.endpoint_security_group
+    ami_type, ami_default, ami_description = _check_ami(region, ami_ssm_parameter, ami_ids, allow_commercial)
+    _check_addresses(chosen, isolated, layout, node_count, instance_type, shared_storage)
+    return _Plan(region=region, capacity=capacity, layout=layout, ec2_vpc=ec2_vpc, subnets=chosen,
+                 availability_zone=az, endpoint_security_group=endpoint_security_group, lustre_efa=lustre_efa,
+                 ami_type=ami_type, ami_default=ami_default, ami_description=ami_description)
+
+
+def _check_ami(region: str, ssm_name: str | None, ami_ids: Mapping[str, str] | None,
+               allow_commercial: bool) -> tuple[str, str, str]:
+    """``(parameter type, default, description)`` of the ``GpuAmiId`` template parameter."""
+    if (ssm_name is None) == (ami_ids is None):
+        raise ValueError("give exactly one of ami_ssm_parameter (an SSM parameter name holding "
+                         "the AMI id) and ami_ids (an AMI id per region)")
+    if ssm_name is not None:
+        if not (isinstance(ssm_name, str) and SSM_PARAMETER_RE.fullmatch(ssm_name)):
+            raise ValueError(f"ami_ssm_parameter={ssm_name!r}: allowed an SSM parameter name: '/' "
+                             "then letters, digits, '_', '.', '-' or '/'")
+        return ("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", ssm_name,
+                "SSM parameter holding the GPU AMI id (must carry EFA, NCCL and the GPU driver)")
+    if not isinstance(ami_ids, Mapping) or not ami_ids:
+        raise ValueError("ami_ids: give a mapping of region to AMI id, e.g. "
+                         "{'us-gov-west-1': 'ami-0123456789abcdef0'}")
+    for r, ami in ami_ids.items():
+        if not (isinstance(r, str) and (govcloud.is_govcloud(r) or (allow_commercial and r == region))):
+            extra = f" (or the stack's region {region} with allow_commercial)" if allow_commercial else ""
+            raise ValueError(f"ami_ids key {r!r} is not a GovCloud (US) region; allowed keys: "
+                             f"{', '.join(govcloud.REGIONS)}{extra}")
+        if not (isinstance(ami, str) and AMI_ID_RE.fullmatch(ami)):
+            raise ValueError(f"ami_ids[{r!r}]={ami!r}: allowed 'ami-' and 8 or 17 lower-case hex digits")
+    if region not in ami_ids:
+        raise ValueError(f"ami_ids has no AMI for the stack's region {region}; it has: "
+                         f"{', '.join(sorted(map(str, ami_ids)))}")
+    return ("AWS::EC2::Image::Id", ami_ids[region],
+            f"GPU AMI id in {region} (must carry EFA, NCCL and the GPU driver)")
+
+
+def _check_lustre(storage: LustreStorage | None, cluster_efa: bool) -> bool | None:
+    """Validate ``shared_storage``; return its ``EfaEnabled`` (``None`` without storage)."""
+    if storage is None:
+        return None
+    if not isinstance(storage, LustreStorage):
+        raise ValueError(f"shared_storage={storage!r}: allowed LustreStorage(...) or None")
+    cap = storage.storage_capacity_gib
+    if not sizing.lustre_capacity_ok(cap):
+        raise ValueError(f"storage_capacity_gib={cap!r}: allowed 1200 or a multiple of 2400 "
+                         "(FSx for Lustre PERSISTENT_2 SSD)")
+    tp = storage.throughput_per_tib
+    if not _is_int(tp) or tp not in LUSTRE_THROUGHPUT_PER_TIB:
+        raise ValueError(f"throughput_per_tib={tp!r}: allowed "
+                         f"{', '.join(map(str, LUSTRE_THROUGHPUT_PER_TIB))} (MB/s per TiB, PERSISTENT_2)")
+    days = storage.backup_retention_days
+    if not _is_int(days) or not 0 <= days <= 90:
+        raise ValueError(f"backup_retention_days={days!r}: allowed 0..90")
+    if storage.efa is not None and not isinstance(storage.efa, bool):
+        raise ValueError(f"LustreStorage.efa={storage.efa!r}: allowed True, False or None")
+    tiers = sizing.lustre_efa_throughputs(cap)
+    if storage.efa is None:
+        return cluster_efa and tp in tiers
+    if storage.efa and not cluster_efa:
+        raise ValueError("LustreStorage.efa=True needs an EFA cluster (efa=True)")
+    if storage.efa and tp not in tiers:
+        fits = (f"{cap} GiB allows EFA at {', '.join(map(str, tiers))} MB/s per TiB" if tiers
+                else f"{cap} GiB is a multiple of none of these")
+        raise ValueError(f"LustreStorage(storage_capacity_gib={cap}, throughput_per_tib={tp}, efa=True): "
+                         f"{sizing.lustre_efa_rule()}; {fits}; change the capacity or throughput, or set "
+                         "efa=None (EFA where the capacity allows) or efa=False")
+    return storage.efa
+
+
+def _check_addresses(subnets: Sequence[ec2.ISubnet], isolated: "IsolatedVpc | None",
+                     layout: Sequence[instances.InterfaceSpec], node_count: int, instance_type: str,
+                     storage: LustreStorage | None) -> None:
+    """The subnets' usable addresses hold the nodes, the IsolatedVpc's interface endpoints and
+    the Lustre file system (see the :class:`GpuCluster` docstring); skipped when a subnet's
+    CIDR is unknown."""
+    cidrs = []
+    for s in subnets:
+        try:
+            cidr = s.ipv4_cidr_block
+        except Exception:  # noqa: BLE001 - CDK throws for a subnet imported without its CIDR
+            return
+        if not isinstance(cidr, str) or Token.is_unresolved(cidr) or "/" not in cidr:
+            return
+        cidrs.append(cidr)
+    usable = sum(sizing.usable_addresses(int(c.split("/")[1])) for c in cidrs)
+    endpoints = len(isolated.interface_endpoints) * len(cidrs) if isolated is not None else 0
+    lustre = sizing.lustre_addresses(storage.storage_capacity_gib) if storage is not None else 0
+    per_node = sizing.addresses_per_node(spec.interface_type for spec in layout)
+    fit = sizing.max_nodes(usable, per_node, endpoints=endpoints, lustre=lustre)
+    if node_count > fit:
+        where = f"the cluster's subnet {cidrs[0]}" if len(cidrs) == 1 else f"the cluster's subnets {', '.join(cidrs)}"
+        raise ValueError(
+            f"node_count={node_count}: "
+            + sizing.describe_budget(where, usable, per_node, instance_type, endpoints=endpoints, lustre=lustre)
+            + f": at most {fit} node(s) fit; lower node_count, give the VPC a larger CIDR"
+            + (" or give the Lustre file system less storage"
+               if lustre and sizing.max_nodes(usable, per_node, endpoints=endpoints) >= node_count else ""))
+
+
 def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -546,7 +684,7 @@ def _as_isolated(vpc: object) -> "IsolatedVpc | None":
 
 
 def _subnets(isolated: "IsolatedVpc | None", subnets: Sequence[ec2.ISubnet] | None,
-             az: str | None) -> list[ec2.ISubnet]:
+             az: str | None, az_prop: str = "availability_zone") -> list[ec2.ISubnet]:
     if subnets is not None:
         subnets = list(subnets)
         if not subnets:
@@ -560,7 +698,7 @@ def _subnets(isolated: "IsolatedVpc | None", subnets: Sequence[ec2.ISubnet] | No
     chosen = [s for s in candidates if s.availability_zone == az]
     if not chosen:
         have = ", ".join(str(s.availability_zone) for s in candidates)
-        raise ValueError(f"availability_zone={az!r}: the VPC has isolated subnets in {have}")
+        raise ValueError(f"{az_prop}={az!r}: the VPC has isolated subnets in {have}")
     return chosen
 
 

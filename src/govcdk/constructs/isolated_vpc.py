@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from typing import Mapping, Optional, Sequence
 
@@ -17,11 +16,11 @@ from aws_cdk import aws_route53resolver as route53resolver
 import jsii
 from constructs import Construct, IConstruct
 
-from govcdk import govcloud
+from govcdk import govcloud, sizing
 from govcdk.acknowledge import acknowledge, acknowledgements
 from govcdk.policies.suppressions import TOOL_CHECKOV
 from govcdk.config import AGENCY_CODE_RE, MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
-from govcdk.constructs.endpoints import resolve_endpoints
+from govcdk.endpoints import resolve_endpoints
 
 
 AWS_OWNED_BUCKETS: tuple[str, ...] = (
@@ -294,7 +293,7 @@ class IsolatedVpc(Construct):
 
     def _create(self, cidr: str, net: ipaddress.IPv4Network, azs: list[str], services: list[str],
                 region: str, ipv6: bool) -> None:
-        cidr_mask = net.prefixlen + math.ceil(math.log2(len(azs)))
+        cidr_mask = sizing.subnet_prefix(net.prefixlen, len(azs))
         self.vpc = ec2.Vpc(
             self,
             "Vpc",

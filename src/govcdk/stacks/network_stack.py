@@ -6,7 +6,7 @@ from typing import Any
 
 from constructs import Construct
 
-from govcdk.config import AgencyConfig
+from govcdk.config import NETWORK_ENDPOINT_PROFILE, AgencyConfig
 from govcdk.constructs import AgencyKeyring, IsolatedVpc
 from govcdk.stacks.base import AgencyStack
 
@@ -24,6 +24,6 @@ class NetworkStack(AgencyStack):
             flow_log_key=keyring.key_for("logs"),
             agency_code=config.agency.code,
             flow_log_retention_days=config.logging.retention_days,
-            endpoint_profile="gpu-training",
+            endpoint_profile=NETWORK_ENDPOINT_PROFILE,
             impact_level=config.impact_level.value,
         )
