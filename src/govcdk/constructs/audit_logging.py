@@ -136,7 +136,7 @@ class AuditLogging(Construct):
         and > ``online_days``.
     :param log_retention_days: the trail log group's retention, a CloudWatch Logs value >= 365
         (AU-11), default 365.
-    :param data_event_bucket_arns: more bucket ARNs (tokens welcome, never ``arn:aws:``) whose
+    :param data_event_bucket_arns: more bucket ARNs (tokens welcome, never the commercial partition) whose
         S3 data events the trail records.
     :param trail: ``config_recorder``, ``guardduty``, ``security_hub``: create the service
         (default True) or leave it to the landing zone (False).
@@ -144,7 +144,7 @@ class AuditLogging(Construct):
     :raises ValueError: a bad agency code, impact level or retention setting, governance mode or
         no replication at High, replication to the stack's own Region or outside GovCloud, a
         stack without a literal account and Region, a data-event ARN that is not an S3 bucket
-        ARN or hard-codes ``arn:aws:``; :class:`~govcdk.constructs.UnknownKeyPurposeError` for a
+        ARN or hard-codes the commercial partition; :class:`~govcdk.constructs.UnknownKeyPurposeError` for a
         keyring without a ``cloudtrail`` or ``logs`` key.
     """
 
@@ -400,7 +400,7 @@ def _check_bucket_arns(arns: Sequence[str]) -> list[str]:
         if Token.is_unresolved(arn):
             out.append(arn)
             continue
-        if arn.startswith("arn:aws:"):
+        if arn.startswith("arn:" + "aws:"):
             raise ValueError(f"data_event_bucket_arns: {arn!r} hard-codes the commercial partition; "
                              "use arn:${AWS::Partition}:s3:::<bucket> (Aws.PARTITION) or the bucket's bucket_arn")
         if not _S3_BUCKET_ARN.fullmatch(arn):
