@@ -33,7 +33,7 @@ def synthesized(tmp_path_factory):
     """Stacks: ``High`` (replicating to us-gov-east-1, with ``HighReplica`` there), ``Moderate``
     (defaults, logs kept 731 days), ``LandingZone`` (every service from the landing zone,
     Object Lock 400 days, DEEP_ARCHIVE, expiration after 1096 days), ``MoreData`` (Low in
-    compliance mode, two more data-event buckets: one of the stack, one by ARN)."""
+    compliance mode, three more data-event buckets: one of the stack, two by ARN)."""
     out = tmp_path_factory.mktemp("audit") / "cdk.out"
     app = App(context=FEATURE_FLAGS, outdir=str(out))
     high = _stack(app, "High")
@@ -57,7 +57,8 @@ def synthesized(tmp_path_factory):
     constructs["MoreData"] = AuditLogging(
         more, "Audit", keyring=_keyring(more, "low"), agency_code="low", impact_level="low",
         object_lock_mode="compliance",
-        data_event_bucket_arns=[data.bucket_arn, f"arn:{Aws.PARTITION}:s3:::shared-datasets"])
+        data_event_bucket_arns=[data.bucket_arn, f"arn:{Aws.PARTITION}:s3:::shared-datasets",
+                                "arn:aws-us-gov:s3:::agency-models/"])
     assembly = app.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
     return templates, constructs, out
@@ -254,7 +255,8 @@ def test_extra_data_event_buckets(synthesized):
     values = trail["Properties"]["EventSelectors"][0]["DataResources"][0]["Values"]
     text = json.dumps(values)
     (data_id,) = [k for k, r in _of_type(t, "AWS::S3::Bucket").items() if "BucketName" not in r["Properties"]]
-    assert len(values) == 4 and f'"{data_id}"' in text and ":s3:::shared-datasets/" in text
+    assert len(values) == 5 and f'"{data_id}"' in text and ":s3:::shared-datasets/" in text
+    assert "arn:aws-us-gov:s3:::agency-models/" in values
 
 
 # -- Config, GuardDuty, Security Hub ----------------------------------------------------------

@@ -211,8 +211,8 @@ class AuditLogging(Construct):
             self._replicate(archive_key.key_arn)
         else:
             reason = (f"impact level {impact_level}: cross-Region replication of audit records "
-                      "(AU-9(2)) is a FedRAMP High requirement this system does not carry; "
-                      "the agency file's audit.replication turns it on")
+                      "(AU-9(2)) is a FedRAMP High requirement this system does not carry "
+                      "(replicate_to, or audit.replication in the agency file, turns it on)")
             for bucket in (self.archive_bucket, self.access_log_bucket):
                 suppress(bucket, id="GOV-S3-005", reason=reason)
 
