@@ -1,5 +1,6 @@
-"""Shared fixtures. CDK synthesis costs seconds (jsii starts Node.js), so the reference agency is
-synthesized once per test session and every test reads that one cloud assembly."""
+"""Shared fixtures. CDK synthesis costs seconds (jsii starts Node.js), so each example agency is
+synthesized once per test session and every test reads that one cloud assembly (or, for
+cdk-nag, walks that one synthesized App)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,22 @@ def reference_config():
 
 
 @pytest.fixture(scope="session")
-def reference_assembly(tmp_path_factory, reference_config) -> Path:
-    """The reference agency synthesized once: the cloud assembly directory."""
+def reference_app(tmp_path_factory, reference_config):
+    """The reference agency's :class:`aws_cdk.App`, synthesized once (aspects applied), for
+    checks that walk the construct tree (cdk-nag); its cloud assembly is
+    ``reference_assembly``."""
     from govcdk.stacks import build_app
 
     out = tmp_path_factory.mktemp("reference") / "cdk.out"
-    build_app(reference_config, out).synth()
-    return out
+    app = build_app(reference_config, out)
+    app.synth()
+    return app
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(reference_app) -> Path:
+    """The reference agency synthesized once: the cloud assembly directory."""
+    return Path(reference_app.outdir)
 
 
 @pytest.fixture(scope="session")
@@ -54,14 +64,21 @@ def east_config():
 
 
 @pytest.fixture(scope="session")
-def east_assembly(tmp_path_factory, east_config) -> Path:
-    """The second example agency (us-gov-east-1, Moderate, p6-b200.48xlarge Capacity Block),
-    synthesized once."""
+def east_app(tmp_path_factory, east_config):
+    """The second example agency's App, synthesized once (see ``reference_app``)."""
     from govcdk.stacks import build_app
 
     out = tmp_path_factory.mktemp("east") / "cdk.out"
-    build_app(east_config, out).synth()
-    return out
+    app = build_app(east_config, out)
+    app.synth()
+    return app
+
+
+@pytest.fixture(scope="session")
+def east_assembly(east_app) -> Path:
+    """The second example agency (us-gov-east-1, Moderate, p6-b200.48xlarge Capacity Block),
+    synthesized once."""
+    return Path(east_app.outdir)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,8 @@
 """Acknowledge a finding in CDK code: write a suppression into the resource's Metadata.
 
+Two kinds: :func:`suppress` acknowledges a finding of govcdk (or cfn-lint) and
+:func:`acknowledge` one of another scanner, checkov or cdk-nag, in that scanner's own format.
+
 :func:`suppress` appends one entry to ``Metadata.govcdk.suppressions`` of a construct's
 CloudFormation resource, so the acknowledgement ships in ``cdk.out`` with the template and
 ``govcdk check`` applies it (format and semantics: :mod:`govcdk.policies.suppressions`)::
@@ -8,6 +11,19 @@ CloudFormation resource, so the acknowledgement ships in ``cdk.out`` with the te
 
     suppress(role, id="GOV-IAM-002", reason="the CloudWatch agent creates its log groups at run time",
              expires="2026-06-30", poam="POAM-2025-014", wildcard="logs:*")
+
+:func:`acknowledge` writes what the other tool itself reads, so its own run honours the
+acknowledgement and the reason ships in the template (formats:
+:data:`govcdk.policies.suppressions.TOOL_FORMATS`)::
+
+    from govcdk.acknowledge import acknowledge
+
+    acknowledge(handler, tool="checkov", id="CKV_AWS_117",
+                reason="must reach the EC2 API and CloudFormation's response bucket")
+    acknowledge(ingress, tool="cdk-nag", id="NIST.800.53.R5-EC2RestrictedCommonPorts",
+                reason="EFA requires all traffic within the cluster's own security group")
+
+Constructs call it without importing checkov or cdk-nag (test dependencies only).
 
 This module imports ``aws_cdk`` (the policy engine never does); ``govcdk.suppress`` loads it on
 first use.
@@ -18,11 +34,12 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Sequence
 
-from aws_cdk import CfnResource
+from aws_cdk import Acknowledgment, CfnResource, Validations
 from constructs import IConstruct
 
 from govcdk.policies import suppressions as _supp
 from govcdk.policies.model import Rule, Suppression
+from govcdk.policies.suppressions import ToolAcknowledgement
 
 
 def _cfn_resource(construct: IConstruct) -> CfnResource:
@@ -86,4 +103,73 @@ def suppress(construct: IConstruct, *, id: str, reason: str,  # noqa: A002 - the
     return suppression
 
 
-__all__ = ["suppress"]
+def acknowledge(construct: IConstruct, *, tool: str, id: str, reason: str,  # noqa: A002
+                applies_to: Sequence[str] | None = None) -> ToolAcknowledgement:
+    """Acknowledge check ``id`` of another scanner on ``construct``'s CloudFormation resource
+    (the construct itself when it is a ``CfnResource``, else its ``node.default_child``),
+    written so that scanner honours it:
+
+    - ``tool="checkov"``: appends ``{id, comment: reason}`` to the resource's
+      ``Metadata.checkov.skip`` (checkov docs, "Suppressing and skipping policies",
+      CloudFormation). checkov reports the check as skipped with the comment.
+    - ``tool="cdk-nag"``: records ``Validations.of(resource).acknowledge(...)``, which is what
+      cdk-nag 3 reads (construct metadata ``aws:cdk:acknowledged-rules``; one acknowledgement of
+      ``id[finding]`` per ``applies_to`` entry, else of ``id``), and appends
+      ``{id, reason, applies_to}`` to ``Metadata.cdk_nag.rules_to_suppress``, the format
+      cdk-nag 2 reads and cdk-nag 3 writes with ``writeSuppressionsToCloudFormation``, so the
+      reason ships in the template.
+
+    ``id``: a checkov id (``CKV_AWS_117``, ``CKV2_AWS_5``) or a cdk-nag rule id
+    (``NIST.800.53.R5-IAMNoInlinePolicy``); ``reason``: at least 20 characters of substance
+    (why the check is wrong for this design, with its source); ``applies_to``: cdk-nag only,
+    the rule's findings it covers (``["Action::s3:*"]``), default all.
+
+    Returns the :class:`~govcdk.policies.suppressions.ToolAcknowledgement` written. Raises
+    :class:`ValueError` saying what is allowed: an unknown tool, an id not of the tool's form,
+    a short reason, ``applies_to`` for checkov, a construct without a CloudFormation resource,
+    a ``Metadata`` block of the tool that is not a mapping with a list, or a second
+    acknowledgement of the same id (and ``applies_to``) on the resource. Other tools' and
+    govcdk's own Metadata keys are kept.
+    """
+    fmt = _supp.tool_format(tool)
+    entry: dict[str, Any] = {"id": id, fmt.reason_key: reason}
+    if applies_to is not None:
+        if tool != _supp.TOOL_CDK_NAG:
+            raise ValueError(f"applies_to: only cdk-nag rules report findings within a rule; "
+                             f"{tool} acknowledges a check id as a whole")
+        entry["applies_to"] = [applies_to] if isinstance(applies_to, str) else list(applies_to)
+    ack = _supp.validate_tool_entry(tool, entry)
+    resource = _cfn_resource(construct)
+    current = resource.get_metadata(fmt.key)
+    if current is not None and not (isinstance(current, dict)
+                                    and isinstance(current.get(fmt.list_key, []), list)):
+        raise ValueError(f"{resource.node.path}: Metadata.{fmt.key} is not a mapping with a "
+                         f"{fmt.list_key} list")
+    block = dict(current or {})
+    existing = list(block.get(fmt.list_key) or [])
+    for other in acknowledgements(resource, tool=tool):
+        if other.id == ack.id and other.applies_to == ack.applies_to:
+            raise ValueError(f"{resource.node.path}: already acknowledges {tool} {ack.id}"
+                             + (f" applies_to {list(ack.applies_to)}" if ack.applies_to else ""))
+    block[fmt.list_key] = existing + [ack.to_entry()]
+    resource.add_metadata(fmt.key, block)
+    if tool == _supp.TOOL_CDK_NAG:
+        ids = [f"{ack.id}[{finding}]" for finding in ack.applies_to] or [ack.id]
+        Validations.of(resource).acknowledge(*(Acknowledgment(id=i, reason=ack.reason) for i in ids))
+    return ack
+
+
+def acknowledgements(construct: IConstruct, *, tool: str | None = None) -> list[ToolAcknowledgement]:
+    """The other-tool acknowledgements on ``construct``'s CloudFormation resource (see
+    :func:`acknowledge`), of ``tool`` only when given; malformed entries are left out (the
+    template check :func:`govcdk.policies.suppressions.tool_acknowledgements` reports them)."""
+    if tool is not None:
+        _supp.tool_format(tool)
+    resource = _cfn_resource(construct)
+    metadata = {fmt.key: resource.get_metadata(fmt.key) for fmt in _supp.TOOL_FORMATS.values()
+                if resource.get_metadata(fmt.key) is not None}
+    acks, _ = _supp.tool_acknowledgements(metadata)
+    return [a for a in acks if tool is None or a.tool == tool]
+
+
+__all__ = ["acknowledge", "acknowledgements", "suppress"]

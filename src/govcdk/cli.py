@@ -7,7 +7,9 @@ Exit codes (a contract for CI):
 - ``1``: failing findings;
 - ``2``: usage or input error (bad agency file, unreadable or non-CloudFormation template,
   unknown option, a rule selection that selects nothing, a rule parameter that loosens its
-  FedRAMP floor without an exception), reported as one message, never a traceback.
+  FedRAMP floor without an exception; for ``verify``: a stack that does not exist, no AWS
+  credentials, a permission missing, an endpoint unreachable), reported as one message, never
+  a traceback.
 
 ``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
 """
@@ -43,6 +45,7 @@ def main() -> None:
     \b
     govcdk synth   synthesize an agency's CloudFormation templates (offline)
     govcdk check   check templates against the FedRAMP Rev 5 rule pack and cfn-lint
+    govcdk verify  verify deployed stacks through read-only AWS API calls
     govcdk rules   list the rules
     govcdk facts   refresh, show and list the accelerated EC2 instance facts
     """
@@ -53,7 +56,11 @@ def main() -> None:
               type=click.Path(dir_okay=False, path_type=Path), help="Agency file (YAML).")
 @click.option("--out", "outdir", default="cdk.out", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Cloud assembly directory to write.")
-def synth(agency_file: Path, outdir: Path) -> None:
+@click.option("--validate", is_flag=True,
+              help="Check the templates while synthesizing (govcdk's CDK validation plugin at "
+                   "the agency's impact level as FedRAMP baseline, as `govcdk check --baseline "
+                   "<level> --no-cfn-lint` does); failing findings make the exit code 1.")
+def synth(agency_file: Path, outdir: Path, validate: bool) -> None:
     """Synthesize the agency's stacks into a cloud assembly (no AWS credentials, no lookups)."""
     from govcdk.config import AgencyConfigError, load_agency
 
@@ -69,10 +76,31 @@ def synth(agency_file: Path, outdir: Path) -> None:
         click.echo("govcdk: warning: no Node.js >= 22 found for jsii; run `make setup`", err=True)
     from govcdk.stacks import build_app
 
-    assembly = build_app(config, outdir).synth()
+    plugin = None
+    baseline = config.impact_level.value
+    if validate:
+        from govcdk.cdk_validation import GovcdkValidation
+
+        plugin = GovcdkValidation(baseline=baseline)
+    try:
+        assembly = build_app(config, outdir, validation=[plugin] if plugin else ()).synth()
+    except RuntimeError as exc:  # jsii's error for CDK's ValidationError
+        text = str(exc)
+        if plugin is None or not text.startswith("ValidationFailed:"):
+            raise
+        click.echo(text.removeprefix("ValidationFailed:").strip(), err=True)
+        click.echo(f"govcdk: validation at the FedRAMP {baseline} baseline failed; the templates "
+                   f"are in {outdir}", err=True)
+        sys.exit(EXIT_FINDINGS)
     for stack in assembly.stacks:
         click.echo(f"synthesized {stack.stack_name} ({stack.environment.region}) -> "
                    f"{outdir / stack.template_file}")
+    if plugin is not None and plugin.last_report is not None:
+        counts = plugin.last_report.counts()
+        click.echo(f"validated {len(plugin.last_report.templates)} template(s) at the FedRAMP "
+                   f"{baseline} baseline ({len(plugin.last_report.rules_run)} rules): "
+                   f"{counts['PASS']} passed, {counts['SUPPRESSED']} suppressed, "
+                   f"{len(plugin.last_report.failing)} failing")
 
 
 def _is_cloud_assembly(directory: Path) -> bool:
@@ -124,39 +152,6 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
                              "write the report outside it")
 
 
-def _check_parameter_values(params: dict[str, str], templates: Sequence) -> None:
-    """A --parameter value CloudFormation would reject for a template that declares it is a
-    usage error: not one of AllowedValues, not a Number, not matching AllowedPattern, or outside
-    MinLength/MaxLength/MinValue/MaxValue."""
-    import re
-
-    for name, value in params.items():
-        for t in templates:
-            spec = (t.template.get("Parameters") or {}).get(name)
-            if not isinstance(spec, dict):
-                continue
-            where = f"--parameter {name}={value!r} ({t.path})"
-            allowed = spec.get("AllowedValues")
-            if isinstance(allowed, list) and allowed and value not in [str(a) for a in allowed]:
-                raise UsageError(f"{where}: allowed values are {', '.join(str(a) for a in allowed)}")
-            if spec.get("Type") == "Number":
-                try:
-                    number = float(value)
-                except ValueError:
-                    raise UsageError(f"{where}: the parameter is a Number") from None
-                for key, ok in (("MinValue", lambda b: number >= b), ("MaxValue", lambda b: number <= b)):
-                    bound = spec.get(key)
-                    if isinstance(bound, (int, float, str)) and not ok(float(bound)):
-                        raise UsageError(f"{where}: {key} is {bound}")
-            pattern = spec.get("AllowedPattern")
-            if isinstance(pattern, str) and re.fullmatch(pattern, value) is None:
-                raise UsageError(f"{where}: must match AllowedPattern {pattern}")
-            for key, ok in (("MinLength", lambda b: len(value) >= b), ("MaxLength", lambda b: len(value) <= b)):
-                bound = spec.get(key)
-                if isinstance(bound, (int, str)) and str(bound).isdigit() and not ok(int(bound)):
-                    raise UsageError(f"{where}: {key} is {bound}")
-
-
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
@@ -203,30 +198,23 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported."""
     import datetime
 
-    from govcdk.policies import engine
     from govcdk.policies import parameters as rule_params
+    from govcdk.policies import run
     from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
-    from govcdk.policies.model import Severity, Status
-    from govcdk.policies.reporters.json_report import to_json
-    from govcdk.policies.reporters.text import render_text
 
     today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)
     try:
-        pack = engine.load_rules()
-        policy = rule_params.load_policy(policy_file) if policy_file else rule_params.Policy()
-        for item in rule_parameters:
-            rule_id, name, value = rule_params.parse_rule_parameter(item)
-            policy.set(rule_id, name, value, f"--rule-parameter {item}")
-        resolved = rule_params.resolve(policy, pack, today)
-        rules = engine.select_rules(pack, rule_patterns or None, baseline=baseline,
-                                    controls=controls or None)
+        settings = [(*rule_params.parse_rule_parameter(item), f"--rule-parameter {item}")
+                    for item in rule_parameters]
+        selection = run.select(rule_patterns=rule_patterns, baseline=baseline, controls=controls,
+                               policy_file=policy_file, settings=settings, today=today)
         templates = load_targets(targets)
     except PolicyError as exc:  # InputError included: a path that is no template, a bad pattern
         raise UsageError(str(exc)) from None
-    for warning in resolved.unused_exceptions:
+    for warning in selection.warnings:
         click.echo(f"govcdk: warning: {warning}", err=True)
     if not templates:
         raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
@@ -236,18 +224,26 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
         click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
     if output is not None:
         _check_output_path(output, targets, templates)
-    _check_parameter_values(params, templates)
     try:
-        report = engine.check_templates(templates, rules, parameters=params, region=region,
-                                        all_allowed_values=all_allowed_values, known_rules=pack,
-                                        rule_parameters=resolved, today=today)
-    except PolicyError as exc:  # e.g. a cloud assembly stack outside GovCloud without --region
+        # A bad --parameter value, or a cloud assembly stack outside GovCloud without --region.
+        report = run.check_loaded(templates, selection, parameters=params, region=region,
+                                  all_allowed_values=all_allowed_values, cfn_lint=run_cfnlint,
+                                  today=today)
+    except PolicyError as exc:
         raise UsageError(str(exc)) from None
-    if run_cfnlint:
-        from govcdk.scanners import cfnlint
 
-        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates),
-                                   today=today))
+    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+            allow_unknown=allow_unknown)
+
+
+def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on: str,
+            allow_unknown: bool) -> None:
+    """Write ``--output`` (JSON), print the report (text or JSON) and exit 0 or 1 by the
+    failing findings at or above ``--fail-on`` (UNKNOWN not counted with ``--allow-unknown``).
+    Shared by ``check`` and ``verify``."""
+    from govcdk.policies import run
+    from govcdk.policies.reporters.json_report import to_json
+    from govcdk.policies.reporters.text import render_text
 
     if output is not None:
         try:
@@ -265,16 +261,96 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
         if output is not None:
             click.echo(f"JSON report: {output}")
 
-    threshold = Severity[fail_on.upper()].rank
-    counted = [f for f in report.failing if not (allow_unknown and f.status is Status.UNKNOWN)]
-    failing = [f for f in counted if f.severity.rank >= threshold]
-    below = len(counted) - len(failing)
-    allowed = len(report.failing) - len(counted)
-    if fmt == "text" and below:
-        click.echo(f"{below} failing finding(s) below --fail-on {fail_on} do not change the exit code.")
-    if fmt == "text" and allowed:
-        click.echo(f"{allowed} UNKNOWN finding(s) do not change the exit code (--allow-unknown).")
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    outcome = run.verdict(report, fail_on, allow_unknown)
+    if fmt == "text" and outcome.below:
+        click.echo(f"{len(outcome.below)} failing finding(s) below --fail-on {fail_on} do not "
+                   "change the exit code.")
+    if fmt == "text" and outcome.allowed:
+        click.echo(f"{len(outcome.allowed)} UNKNOWN finding(s) do not change the exit code "
+                   "(--allow-unknown).")
+    sys.exit(EXIT_OK if outcome.passed else EXIT_FINDINGS)
+
+
+@main.command()
+@click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
+              help="Region of the deployed stacks (default: the --agency file's region).")
+@click.option("--profile", help="AWS named profile (default: boto3's credential chain: "
+                                "environment, AWS_PROFILE, SSO, instance or task role).")
+@click.option("--agency", "agency_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Agency file (YAML): verify its stacks, those named <code>-*.")
+@click.option("--stack", "stacks", multiple=True, metavar="NAME",
+              help="Verify this stack (repeatable); default: the agency's stacks with --agency, "
+                   "else every stack tagged govcdk:agency.")
+@click.option("--rule", "rule_patterns", multiple=True, metavar="PATTERN",
+              help="Run only verify rules whose id matches (fnmatch, repeatable), e.g. "
+                   "'GOV-VERIFY-KMS-*'.")
+@click.option("--baseline", type=click.Choice(["low", "moderate", "high"]),
+              help="Run only rules in this FedRAMP Rev 5 baseline.")
+@click.option("--control", "controls", multiple=True, metavar="CONTROL",
+              help="Run only rules mapped to this NIST SP 800-53 Rev 5 control (repeatable).")
+@click.option("--allow-unknown", is_flag=True,
+              help="UNKNOWN findings are shown but do not make the exit code 1.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Lowest severity whose failing findings make the exit code 1.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the JSON report to this file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print on the terminal.")
+@click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
+def verify(region: str | None, profile: str | None, agency_file: Path | None,
+           stacks: tuple[str, ...], rule_patterns: tuple[str, ...], baseline: str | None,
+           controls: tuple[str, ...], allow_unknown: bool, fail_on: str, output: Path | None,
+           fmt: str, show_passed: bool) -> None:
+    """Verify deployed stacks through read-only AWS API calls: KMS keys enabled and rotating,
+    VPC flow logs active, no internet path, S3 public access blocked and SSE-KMS, CloudTrail
+    trails logging with validation, log group retention and keys.
+
+    Needs credentials allowed the read actions listed in the README ("Verify a deployed
+    account"); nothing in the account is changed."""
+    from govcdk.policies.errors import PolicyError
+    from govcdk.policies.engine import select_rules
+    from govcdk.verify import VERIFY_RULES, VerifyError
+    from govcdk.verify import verify as run_verify
+
+    agency = None
+    if agency_file is not None:
+        from govcdk.config import AgencyConfigError, load_agency
+
+        try:
+            config = load_agency(agency_file)
+        except AgencyConfigError as exc:
+            raise UsageError(str(exc)) from None
+        agency = config.agency.code
+        region = region or config.region
+    if region is None:
+        raise UsageError("--region is required (or --agency FILE, whose region is used)")
+    if output is not None and output.is_dir():
+        raise UsageError(f"--output {output}: is a directory; give a file name")
+    try:
+        rules = select_rules(VERIFY_RULES, rule_patterns or None, baseline=baseline,
+                             controls=controls or None)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session(region_name=region, profile_name=profile)
+    except BotoCoreError as exc:  # ProfileNotFound
+        raise UsageError(f"--profile {profile}: {exc}") from None
+    from govcdk.verify import Clients
+
+    client_config = Config(connect_timeout=10, read_timeout=30,
+                           retries={"max_attempts": 4, "mode": "standard"})
+    try:
+        report = run_verify(Clients.from_session(session, config=client_config), region,
+                            list(stacks) or None, agency=agency, rules=rules)
+    except VerifyError as exc:
+        raise UsageError(str(exc)) from None
+    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+            allow_unknown=allow_unknown)
 
 
 @main.command()

@@ -3,202 +3,20 @@ its region (reference: us-gov-west-1, and its audit replica in us-gov-east-1; ea
 us-gov-east-1; no real AWS: moto serves the APIs in-process) and read the result back.
 
 Every resource must be created, unless its type is listed in MOTO_UNSUPPORTED with the reason.
-MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names the bug.
+MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names the bug. The
+harness and the package-scoped deployments are in harness.py and conftest.py.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
-import io
 import json
-import time
-import zipfile
-from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
-pytestmark = [
-    pytest.mark.aws,
-    # moto says so for each type in MOTO_UNSUPPORTED; the test accounts for them itself.
-    pytest.mark.filterwarnings(
-        "ignore:Tried to parse AWS..(EC2..(SecurityGroupEgress|PlacementGroup|NetworkAcl|NetworkAclEntry|"
-        "SubnetNetworkAclAssociation)|Route53Resolver..ResolverQueryLoggingConfig(Association)?|FSx..FileSystem|"
-        "Backup..(BackupVault|BackupPlan|BackupSelection)|S3..BucketPolicy|CloudTrail..Trail|"
-        "Config..(ConfigurationRecorder|DeliveryChannel)|GuardDuty..Detector|SecurityHub..(Hub|Standard)) "
-        "but:UserWarning"),
-]
+from .harness import IGNORE_UNSUPPORTED, MOTO_NO_PHYSICAL_ID, MOTO_UNSUPPORTED
 
-
-MOTO_UNSUPPORTED = {
-    "AWS::EC2::SecurityGroupEgress": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
-    "AWS::EC2::PlacementGroup": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
-    "AWS::EC2::NetworkAcl": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
-    "AWS::EC2::NetworkAclEntry": "moto 5.2 CloudFormation has no handler (warns 'not supported')",
-    "AWS::EC2::SubnetNetworkAclAssociation": "moto 5.2 CloudFormation has no handler "
-                                             "(warns 'not supported')",
-    "AWS::Route53Resolver::ResolverQueryLoggingConfig": "moto 5.2 CloudFormation has no handler "
-                                                        "(warns 'not supported')",
-    "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation": "moto 5.2 CloudFormation has no handler "
-                                                                   "(warns 'not supported')",
-    "AWS::FSx::FileSystem": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's FSx "
-                            "API exists but CloudFormation does not call it",
-    **{f"AWS::Backup::{name}": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's "
-                               "Backup API exists but CloudFormation does not call it"
-       for name in ("BackupVault", "BackupPlan", "BackupSelection")},
-    # The audit stack (issue 6). moto has APIs for several of these, but its CloudFormation
-    # creates none of them; their properties are asserted on the templates
-    # (tests/constructs/test_audit_logging.py) and govcdk's rules check them.
-    **{t: "moto 5.2 CloudFormation has no handler (warns 'not supported')"
-       for t in ("AWS::S3::BucketPolicy", "AWS::CloudTrail::Trail", "AWS::Config::ConfigurationRecorder",
-                 "AWS::Config::DeliveryChannel", "AWS::GuardDuty::Detector", "AWS::SecurityHub::Hub",
-                 "AWS::SecurityHub::Standard")},
-}
-
-
-def _kms_tags_for_moto(template: dict) -> dict:
-    """moto 5.2.5 creates AWS::KMS::Key from CloudFormation with its Tags still in the
-    CloudFormation shape (Key/Value) and then fails with KeyError 'TagKey' in its tagging
-    service; give moto the KMS API's shape (TagKey/TagValue). Only the test harness does this."""
-    t = copy.deepcopy(template)
-    for res in t["Resources"].values():
-        if res["Type"] == "AWS::KMS::Key" and "Tags" in res.get("Properties", {}):
-            res["Properties"]["Tags"] = [{"TagKey": x["Key"], "TagValue": x["Value"]} for x in res["Properties"]["Tags"]]
-    return t
-
-
-MOTO_WORKAROUNDS = [_kms_tags_for_moto]
-
-MOTO_NO_PHYSICAL_ID = {
-    "AWS::EC2::SecurityGroupIngress": "moto adds the rule to the group but reports no physical id; "
-                                      "test_cluster_security_group_rules reads the rule back instead",
-}
-
-
-def _publish_file_assets(s3, assembly: Path, stack_name: str) -> None:
-    """What ``cdk deploy`` does before it deploys: upload the stack's file assets (here the
-    Lambda code of CDK's Custom::VpcRestrictDefaultSG provider) to the bootstrap bucket named
-    in ``<stack>.assets.json``; the bucket is created first, as ``cdk bootstrap`` would."""
-    manifest = json.loads((assembly / f"{stack_name}.assets.json").read_text())
-    for asset in manifest["files"].values():
-        source = assembly / asset["source"]["path"]
-        for dest in asset["destinations"].values():
-            if dest["bucketName"] not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-                s3.create_bucket(Bucket=dest["bucketName"],
-                                 CreateBucketConfiguration={"LocationConstraint": dest["region"]})
-            if asset["source"].get("packaging") == "zip" and source.is_dir():
-                buf = io.BytesIO()
-                with zipfile.ZipFile(buf, "w") as z:
-                    for f in sorted(source.rglob("*")):
-                        if f.is_file():
-                            z.write(f, f.relative_to(source).as_posix())
-                body = buf.getvalue()
-            else:
-                body = source.read_bytes()
-            s3.put_object(Bucket=dest["bucketName"], Key=dest["objectKey"], Body=body)
-
-
-def _restrict_default_sg_standin(monkeypatch) -> None:
-    """moto runs a Lambda function in a Docker container with the runtime's image, which an
-    offline test cannot pull; so moto's invoke is replaced, for the handler of CDK's
-    Custom::VpcRestrictDefaultSG only, by a Python stand-in doing what that handler does
-    (aws-cdk-lib custom-resource-handlers, restrict-default-security-group: revoke every
-    ingress and egress rule of the VPC's default security group) and reporting success to
-    moto's CloudFormation, as the handler's response to the ResponseURL would. The template's
-    wiring (ServiceToken, DefaultSecurityGroupId) is exercised; the handler's Node.js code is not.
-    Any other Lambda invocation fails the test."""
-    from moto.awslambda.models import LambdaFunction
-    from moto.cloudformation import cloudformation_backends
-
-    def invoke(self, body, request_headers, response_headers):
-        event = json.loads(body)
-        assert event.get("ResourceType") == "Custom::VpcRestrictDefaultSG", event
-        ec2 = boto3.client("ec2", region_name=self.region)
-        group_id = event["ResourceProperties"]["DefaultSecurityGroupId"]
-        (sg,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
-        if sg["IpPermissions"]:
-            ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=sg["IpPermissions"])
-        if sg["IpPermissionsEgress"]:
-            ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=sg["IpPermissionsEgress"])
-        stack = cloudformation_backends[self.account_id][self.region].get_stack(event["StackId"])
-        stack.get_custom_resource(event["LogicalResourceId"]).set_data({})
-        stack.verify_readiness()
-        return "{}"
-
-    monkeypatch.setattr(LambdaFunction, "invoke", invoke)
-
-
-def _wait_for_stack(cfn, name: str) -> dict:
-    for _ in range(100):
-        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("_IN_PROGRESS"):
-            break
-        time.sleep(0.1)
-    return stack
-
-
-SERVICES = ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling", "s3")
-
-
-def _deploy(config, templates: dict, assembly: Path) -> tuple[dict, dict[str, list[dict]]]:
-    """Deploy the agency's stacks in order into the current moto account, each in the Region of
-    its cloud assembly environment, as ``cdk deploy`` would (bootstrap version parameter, assets,
-    AMI parameter). Returns the agency Region's clients (``clients[region]`` for every Region
-    deployed to) and the resources of each stack."""
-    from govcdk.stacks import stack_names
-
-    manifest = json.loads((assembly / "manifest.json").read_text())
-    regions = {name: manifest["artifacts"][name]["environment"].rsplit("/", 1)[1] for name in templates}
-    by_region = {r: {n: boto3.session.Session(region_name=r).client(n) for n in SERVICES}
-                 for r in sorted(set(regions.values()))}
-    for clients in by_region.values():
-        clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String",
-                                     Overwrite=True)
-    clients = dict(by_region[config.region])
-    clients.update(by_region)
-    if config.ami_parameter:
-        ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        clients["ssm"].put_parameter(Name=config.ami_parameter, Value=ami, Type="String")
-    resources: dict[str, list[dict]] = {}
-    for name in stack_names(config):  # deployment order: keys, audit replica, audit, network, compute
-        template, cl = templates[name], by_region[regions[name]]
-        _publish_file_assets(cl["s3"], assembly, name)
-        for fix in MOTO_WORKAROUNDS:
-            template = fix(template)
-        cl["cloudformation"].create_stack(StackName=name, TemplateBody=json.dumps(template))
-        stack = _wait_for_stack(cl["cloudformation"], name)
-        assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
-        resources[name] = cl["cloudformation"].list_stack_resources(StackName=name)["StackResourceSummaries"]
-    return clients, resources
-
-
-@pytest.fixture(scope="module")
-def aws_env(monkeypatch_module):
-    monkeypatch_module.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch_module.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch_module.delenv("AWS_PROFILE", raising=False)
-    _restrict_default_sg_standin(monkeypatch_module)
-
-
-@pytest.fixture(scope="module")
-def deployed(aws_env, reference_templates, reference_assembly, reference_config):
-    with mock_aws():
-        yield _deploy(reference_config, reference_templates, reference_assembly)
-
-
-@pytest.fixture(scope="module")
-def deployed_east(aws_env, east_templates, east_assembly, east_config):
-    with mock_aws():
-        yield _deploy(east_config, east_templates, east_assembly)
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
+pytestmark = [pytest.mark.aws, IGNORE_UNSUPPORTED]
 
 
 @pytest.mark.parametrize("agency", ["reference", "east"])
@@ -243,9 +61,9 @@ def test_vpc_has_no_internet_gateway_and_logs_flows(deployed):
     flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
     assert [f["TrafficType"] for f in flow_logs] == ["ALL"]
     group = clients["logs"].describe_log_groups(logGroupNamePrefix="/govcdk/airx/vpc-flow-logs")["logGroups"][0]
-    # moto 5.2.5 drops KmsKeyId when it creates a log group from CloudFormation (it reads the
-    # API's camelCase name), so the key is asserted on the template (tests/constructs) instead.
     assert group["retentionInDays"] == 365
+    # The harness gives moto the key under the API's name (harness._log_group_key_for_moto).
+    assert group["kmsKeyId"] == clients["kms"].describe_key(KeyId="alias/airx/logs")["KeyMetadata"]["Arn"]
 
 
 def test_cluster_nodes_launch_in_one_az(deployed, reference_config):
@@ -323,11 +141,13 @@ def _physical(resources, stack: str, logical_id: str) -> str:
 def test_audit_buckets_log_group_and_replica(deployed):
     """The log archive in us-gov-west-1 and its replica in us-gov-east-1, by their deterministic
     names: encryption (SSE-KMS with the keyring's cloudtrail key, SSE-S3 for server access
-    logs), agency tags, the trail's log group kept 365 days, the replica key's alias in
-    us-gov-east-1. moto's CloudFormation applies neither Object Lock, versioning, lifecycle nor
-    replication to a bucket (only encryption and tags), so those are asserted on the templates."""
+    logs), server access logging into the s3logs bucket of the same Region, the bucket policies
+    (the harness's stand-in puts them), agency tags, the trail's log group kept 365 days under
+    the logs key, the replica key's alias in us-gov-east-1. moto's CloudFormation applies
+    neither Object Lock, versioning, lifecycle nor replication to a bucket, so those are
+    asserted on the templates (tests/constructs/test_audit_logging.py)."""
     clients, resources = deployed
-    s3 = clients["s3"]
+    s3, kms = clients["s3"], clients["kms"]
     names = {lid: _physical(resources, stack, lid) for stack, lid in (
         ("airx-audit", "ArchiveBucket"), ("airx-audit", "AccessLogBucket"),
         ("airx-audit-replica", "ReplicaArchiveBucket"), ("airx-audit-replica", "ReplicaAccessLogBucket"))}
@@ -336,20 +156,43 @@ def test_audit_buckets_log_group_and_replica(deployed):
                      "ReplicaArchiveBucket": "airx-audit-replica-111111111111-us-gov-east-1",
                      "ReplicaAccessLogBucket": "airx-audit-replica-s3logs-111111111111-us-gov-east-1"}
     assert s3.get_bucket_location(Bucket=names["ReplicaArchiveBucket"])["LocationConstraint"] == "us-gov-east-1"
-    cloudtrail_key = _physical(resources, "airx-keys", "KeyringCloudtrailKeyFCB297A3")
+    cloudtrail_key = kms.describe_key(KeyId="alias/airx/cloudtrail")["KeyMetadata"]["Arn"]
     (rule,) = s3.get_bucket_encryption(Bucket=names["ArchiveBucket"])["ServerSideEncryptionConfiguration"]["Rules"]
-    default = rule["ApplyServerSideEncryptionByDefault"]
-    assert default["SSEAlgorithm"] == "aws:kms" and default["KMSMasterKeyID"].endswith(cloudtrail_key)
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": cloudtrail_key}
     for name in ("AccessLogBucket", "ReplicaAccessLogBucket"):
         (rule,) = s3.get_bucket_encryption(Bucket=names[name])["ServerSideEncryptionConfiguration"]["Rules"]
         assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", name
+    for source, dest in (("ArchiveBucket", "AccessLogBucket"), ("ReplicaArchiveBucket", "ReplicaAccessLogBucket")):
+        logging = s3.get_bucket_logging(Bucket=names[source])["LoggingEnabled"]
+        assert logging == {"TargetBucket": names[dest], "TargetPrefix": f"s3-access-logs/{names[source]}/"}
+    for name in ("AccessLogBucket", "ReplicaAccessLogBucket"):  # logs are not logged again
+        assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=names[name]), name
+    policy = json.loads(s3.get_bucket_policy(Bucket=names["ArchiveBucket"])["Policy"])
+    assert {st.get("Sid") for st in policy["Statement"]} >= {"CloudTrailAclCheck", "CloudTrailWrite"}
     for name in names.values():
         tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
         assert tags["govcdk:agency"] == "airx" and tags["govcdk:impact-level"] == "high", name
     (group,) = clients["logs"].describe_log_groups(logGroupNamePrefix="/govcdk/airx/cloudtrail")["logGroups"]
     assert group["retentionInDays"] == 365
+    assert group["kmsKeyId"] == kms.describe_key(KeyId="alias/airx/logs")["KeyMetadata"]["Arn"]
     east_aliases = {a["AliasName"] for a in clients["us-gov-east-1"]["kms"].list_aliases()["Aliases"]}
     assert "alias/airx/audit-replica" in east_aliases
+
+
+def test_audit_trail_created_by_the_standin(deployed):
+    """The trail (created through the harness's AWS::CloudTrail::Trail stand-in) logs every
+    Region into the archive bucket under its prefix, encrypted with the cloudtrail key, and
+    delivers to the 365-day log group."""
+    clients, resources = deployed
+    assert _physical(resources, "airx-audit", "Trail") == "govcdk-airx"
+    trail = clients["cloudtrail"].get_trail(Name="govcdk-airx")["Trail"]
+    assert trail["S3BucketName"] == _physical(resources, "airx-audit", "ArchiveBucket")
+    assert trail["S3KeyPrefix"] == "cloudtrail"
+    assert trail["IsMultiRegionTrail"] is True and trail["IncludeGlobalServiceEvents"] is True
+    assert trail["LogFileValidationEnabled"] is True
+    assert trail["KmsKeyId"] == clients["kms"].describe_key(KeyId="alias/airx/cloudtrail")["KeyMetadata"]["Arn"]
+    assert trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].startswith("/govcdk/airx/cloudtrail")
+    assert clients["cloudtrail"].get_trail_status(Name="govcdk-airx")["IsLogging"] is True
 
 
 def test_east_audit_stack_without_guardduty_and_security_hub(deployed_east):

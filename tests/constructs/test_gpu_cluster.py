@@ -255,6 +255,36 @@ def test_lustre_without_efa_opens_only_lnet_ports(templates):
     assert fsx_rules == expected
 
 
+@pytest.mark.parametrize("name", ["lustre-efa", "lustre-tcp", "no-efa"])
+def test_all_traffic_rules_between_groups_carry_the_cdk_nag_acknowledgement(templates, name):
+    """cdk-nag's EC2RestrictedCommonPorts fails every all-traffic ingress rule whatever its
+    source; the rules between the cluster's own groups acknowledge it with the reason (the
+    EFA requirement), every other rule acknowledges nothing."""
+    from govcdk.constructs.gpu_cluster import (ALL_TRAFFIC_NAG_RULE, EFA_LUSTRE_ALL_TRAFFIC_REASON,
+                                               NODES_ALL_TRAFFIC_REASON)
+
+    t = templates[name]
+    nodes = _cluster_sg_id(t)
+    seen = {}
+    for lid, r in t["Resources"].items():
+        meta = r.get("Metadata", {})
+        if r["Type"] != "AWS::EC2::SecurityGroupIngress" or r["Properties"]["IpProtocol"] != "-1":
+            assert "cdk_nag" not in meta, lid
+            continue
+        p = r["Properties"]
+        assert "CidrIp" not in p and "CidrIpv6" not in p
+        (entry,) = meta["cdk_nag"]["rules_to_suppress"]
+        assert entry["id"] == ALL_TRAFFIC_NAG_RULE
+        pair = (p["GroupId"]["Fn::GetAtt"][0], p["SourceSecurityGroupId"]["Fn::GetAtt"][0])
+        seen[pair] = entry["reason"]
+    if name == "lustre-efa":
+        (fsx_sg,) = [k for k, r in t["Resources"].items() if r["Type"] == "AWS::EC2::SecurityGroup" and k != nodes]
+        assert seen == {(nodes, nodes): NODES_ALL_TRAFFIC_REASON, (fsx_sg, fsx_sg): EFA_LUSTRE_ALL_TRAFFIC_REASON,
+                        (fsx_sg, nodes): EFA_LUSTRE_ALL_TRAFFIC_REASON, (nodes, fsx_sg): EFA_LUSTRE_ALL_TRAFFIC_REASON}
+    else:
+        assert seen == {(nodes, nodes): NODES_ALL_TRAFFIC_REASON}
+
+
 def _rules(t: dict) -> set[tuple]:
     out = set()
     for r in t["Resources"].values():

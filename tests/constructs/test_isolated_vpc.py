@@ -91,7 +91,7 @@ def test_interface_endpoints_private_dns_shared_security_group(gpu):
     t.has_resource_properties("AWS::EC2::SecurityGroup", {
         "GroupDescription": "VPC interface endpoints: TCP 443 from inside the VPC only",
         "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                                  "CidrIp": {"Fn::GetAtt": [Match.any_value(), "CidrBlock"]},
+                                  "CidrIp": "10.8.0.0/16",  # literal: scanners can read it
                                   "Description": "HTTPS from the VPC"}],
         "SecurityGroupEgress": [Match.object_like({"CidrIp": "255.255.255.255/32"})],
     })
@@ -206,6 +206,49 @@ def test_flow_log(gpu):
         "Properties": Match.object_like({"LogGroupName": "/govcdk/tv/vpc-flow-logs", "RetentionInDays": 365,
                                          "KmsKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}}),
         "DeletionPolicy": "Retain"})
+
+
+def test_flow_log_role_has_a_managed_policy_and_no_inline_policy(gpu):
+    """AC-6 / CM-5(1): the role's one permission, writing to the flow-log group, is a customer
+    managed policy attached to it (cdk-nag NIST.800.53.R5-IAMNoInlinePolicy)."""
+    _, t = gpu
+    t.resource_count_is("AWS::IAM::Policy", 0)
+    (role_id,) = [k for k, r in t.find_resources("AWS::IAM::Role").items()
+                  if r["Properties"].get("Description") == "Delivers VPC flow logs to CloudWatch Logs"]
+    assert "Policies" not in t.find_resources("AWS::IAM::Role")[role_id]["Properties"]
+    (group_id,) = [k for k, r in t.find_resources("AWS::Logs::LogGroup").items()
+                   if r["Properties"]["LogGroupName"].endswith("vpc-flow-logs")]
+    policies = t.find_resources("AWS::IAM::ManagedPolicy")
+    assert [p["Properties"]["Roles"] for p in policies.values()] == [[{"Ref": role_id}]]
+    (policy_id, policy), = policies.items()
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
+        "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        "Effect": "Allow", "Resource": {"Fn::GetAtt": [group_id, "Arn"]}}]
+    (flow_log,) = [r for r in t.find_resources("AWS::EC2::FlowLog").values()]
+    assert flow_log["Properties"]["DeliverLogsPermissionArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert policy_id in flow_log["DependsOn"]
+
+
+def test_default_sg_handler_carries_its_checkov_acknowledgements(gpu, minimal):
+    """CDK's Custom::VpcRestrictDefaultSG function: checkov's Lambda checks that cannot hold for
+    it are skipped in its own Metadata format, each with its reason."""
+    from govcdk.constructs.isolated_vpc import RESTRICT_DEFAULT_SG_HANDLER_CHECKOV
+
+    assert sorted(RESTRICT_DEFAULT_SG_HANDLER_CHECKOV) == ["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"]
+    for _, t in (gpu, minimal):
+        (handler,) = t.find_resources("AWS::Lambda::Function").values()
+        assert handler["Metadata"]["checkov"] == {"skip": [
+            {"id": k, "comment": v} for k, v in RESTRICT_DEFAULT_SG_HANDLER_CHECKOV.items()]}
+
+
+def test_two_vpcs_in_one_stack_acknowledge_the_shared_handler_once():
+    stack = _stack("us-gov-west-1")
+    keys = _keyring(stack)
+    for i, cidr in enumerate(("10.10.0.0/16", "10.11.0.0/16")):
+        IsolatedVpc(stack, f"Net{i}", cidr=cidr, availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                    flow_log_key=keys.key_for("logs"), agency_code=f"tv{i}")
+    (handler,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    assert [e["id"] for e in handler["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"]
 
 
 def test_resolver_query_logging(gpu, minimal):

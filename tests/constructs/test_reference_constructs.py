@@ -97,7 +97,7 @@ def test_endpoints(network):
     network.has_resource_properties("AWS::EC2::SecurityGroup", {
         "GroupDescription": Match.string_like_regexp("endpoints"),
         "SecurityGroupIngress": [Match.object_like({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                                                    "CidrIp": {"Fn::GetAtt": [Match.any_value(), "CidrBlock"]}})],
+                                                    "CidrIp": "10.40.0.0/16"})],
     })
 
 

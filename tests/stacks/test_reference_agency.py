@@ -26,6 +26,10 @@ def test_five_stacks_with_explicit_govcloud_env(reference_assembly):
     for name, art in stacks.items():
         assert art["environment"] == f"aws://111111111111/{STACK_REGIONS[name]}", name
         assert art["properties"]["terminationProtection"] is True, name
+        # Stack tags `cdk deploy` sets on the deployed stack; `govcdk verify` selects by them.
+        assert art["properties"]["tags"] == {
+            "govcdk:agency": "airx", "govcdk:system-id": "AIRX-0001", "govcdk:impact-level": "high",
+            "govcdk:data-classification": "cui"}, name
     # S3 refuses a replication rule whose destination does not exist yet: replica first.
     assert "airx-audit-replica" in stacks["airx-audit"]["dependencies"]
 
@@ -50,8 +54,8 @@ def test_real_availability_zones(reference_templates):
     assert azs == set(govcloud.region("us-gov-west-1").availability_zones)
 
 
-UNTAGGABLE = {"AWS::KMS::Alias", "AWS::IAM::Policy", "AWS::IAM::InstanceProfile", "AWS::EC2::SecurityGroupIngress",
-              "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SubnetRouteTableAssociation",
+UNTAGGABLE = {"AWS::KMS::Alias", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile",
+              "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SubnetRouteTableAssociation",
               "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::NetworkAclEntry",
               "Custom::VpcRestrictDefaultSG", "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
               "AWS::Backup::BackupSelection", "AWS::S3::BucketPolicy", "AWS::Config::ConfigurationRecorder",
@@ -87,6 +91,9 @@ def test_agency_file_tags_reach_every_taggable_resource(reference_config, tmp_pa
     assembly = app.synth()
     templates = {s.stack_name: s.template for s in assembly.stacks}
     assert untagged_resources(templates, STACK_REGIONS, extra_keys=("cost-center", "owner")) == []
+    for stack in assembly.stacks:  # and on the stacks themselves
+        assert {k: stack.tags.get(k) for k in ("govcdk:agency", "cost-center", "owner")} == {
+            "govcdk:agency": "airx", "cost-center": "AI 1234", "owner": "ml-ops@agency"}, stack.stack_name
 
 
 def test_target_region_rule(reference_templates):

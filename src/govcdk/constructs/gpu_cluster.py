@@ -20,6 +20,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from govcdk import govcloud, instances
+from govcdk.acknowledge import acknowledge, acknowledgements
+from govcdk.policies.suppressions import TOOL_CDK_NAG
 
 if TYPE_CHECKING:
     from govcdk.constructs.isolated_vpc import IsolatedVpc
@@ -126,7 +128,11 @@ class GpuCluster(Construct):
     - Security group (:attr:`security_group`): all traffic to and from itself only (EFA OS
       bypass requires it, EC2 User Guide "Prepare an EFA-enabled security group"), TCP 443 to
       the VPC endpoints' security group, Lustre traffic to and from the file system's security
-      group when there is one, nothing else, no CIDR anywhere.
+      group when there is one, nothing else, no CIDR anywhere. cdk-nag's
+      ``EC2RestrictedCommonPorts`` fails any all-traffic rule whatever its source; the
+      all-traffic ingress rules between the cluster's own groups acknowledge it with the EFA
+      requirement as reason (:data:`NODES_ALL_TRAFFIC_REASON`,
+      :data:`EFA_LUSTRE_ALL_TRAFFIC_REASON`; ``Metadata.cdk_nag``).
     - Placement: one availability zone (EFA does not cross AZs). On-Demand: a cluster placement
       group (:attr:`placement_group`). A capacity reservation or Capacity Block: no placement
       group; the launch template targets the reservation through the template parameter
@@ -265,6 +271,7 @@ class GpuCluster(Construct):
         self.security_group.add_ingress_rule(self.security_group, ec2.Port.all_traffic(), "EFA: all traffic from cluster nodes")
         self.security_group.add_egress_rule(self.security_group, ec2.Port.all_traffic(), "EFA: all traffic to cluster nodes")
         self.security_group.add_egress_rule(endpoint_security_group, ec2.Port.tcp(443), "HTTPS to VPC endpoints")
+        _acknowledge_group_all_traffic(self.security_group, NODES_ALL_TRAFFIC_REASON)
 
         self.role = iam.Role(
             self, "NodeRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
@@ -429,6 +436,8 @@ class GpuCluster(Construct):
                 sg.add_egress_rule(peer, ec2.Port.all_traffic(), "EFA Lustre: all traffic within the cluster")
             nodes.add_ingress_rule(sg, ec2.Port.all_traffic(), "EFA Lustre: all traffic from the file system")
             nodes.add_egress_rule(sg, ec2.Port.all_traffic(), "EFA Lustre: all traffic to the file system")
+            for group in (sg, nodes):
+                _acknowledge_group_all_traffic(group, EFA_LUSTRE_ALL_TRAFFIC_REASON)
         else:
             for low, high in LUSTRE_PORTS:
                 port = ec2.Port.tcp(low) if low == high else ec2.Port.tcp_range(low, high)
@@ -462,6 +471,39 @@ class GpuCluster(Construct):
             ),
         )
         self.file_system.apply_removal_policy(RemovalPolicy.RETAIN)
+
+
+# -- acknowledgements --------------------------------------------------------------------------
+
+ALL_TRAFFIC_NAG_RULE = "NIST.800.53.R5-EC2RestrictedCommonPorts"
+"""cdk-nag's rule that fails every ingress rule of protocol ``-1`` (all traffic), whatever its
+source: it cannot tell a security group's reference to itself from an open CIDR."""
+
+NODES_ALL_TRAFFIC_REASON = (
+    "the GPU nodes exchange collective-communication traffic with each other (EFA's OS-bypass "
+    "transport, or NCCL over TCP on ephemeral ports), and EFA requires a security group that "
+    "allows all traffic to and from itself (EC2 User Guide, 'Prepare an EFA-enabled security "
+    "group'); the only source is this security group, no CIDR, so no address outside the "
+    "cluster reaches any port (SC-7)")
+"""Why the nodes' all-traffic rule from their own security group is acknowledged (cdk-nag)."""
+
+EFA_LUSTRE_ALL_TRAFFIC_REASON = (
+    "an EFA-enabled FSx for Lustre file system requires all traffic between its security group "
+    "and its clients' (FSx for Lustre User Guide, 'EFA-enabled security groups'); the sources "
+    "are the file system's and the GPU nodes' security groups only, no CIDR, so no address "
+    "outside the cluster reaches any port (SC-7)")
+"""Why the all-traffic rules between the nodes and an EFA Lustre file system are acknowledged."""
+
+
+def _acknowledge_group_all_traffic(group: ec2.SecurityGroup, reason: str) -> None:
+    """Acknowledge :data:`ALL_TRAFFIC_NAG_RULE` on each all-traffic ingress rule of ``group``
+    whose source is a security group (never a CIDR), once per rule."""
+    for child in group.node.children:
+        if (isinstance(child, ec2.CfnSecurityGroupIngress) and child.ip_protocol == "-1"
+                and child.source_security_group_id is not None
+                and child.cidr_ip is None and child.cidr_ipv6 is None
+                and not acknowledgements(child, tool=TOOL_CDK_NAG)):
+            acknowledge(child, tool=TOOL_CDK_NAG, id=ALL_TRAFFIC_NAG_RULE, reason=reason)
 
 
 # -- validation helpers ----------------------------------------------------------------------

@@ -41,6 +41,11 @@ and the suppression attached to the finding. A suppression whose ``expires`` is 
 ``suppression expired on <date>``. ``ERROR`` results are never suppressed. A valid suppression
 that covered nothing is reported as unused (:class:`govcdk.policies.model.UnusedSuppression`).
 
+Other scanners' acknowledgements (checkov's ``Metadata.checkov.skip``, cdk-nag's
+``Metadata.cdk_nag.rules_to_suppress``) are read by :func:`tool_acknowledgements` and validated
+by :func:`validate_tool_entry` (formats: :data:`TOOL_FORMATS`); govcdk's engine does not apply
+them, the tool does.
+
 This module never imports ``aws_cdk``.
 """
 
@@ -92,14 +97,15 @@ def is_cfnlint_id(rule_id: str) -> bool:
     return bool(CFN_LINT_ID.match(rule_id))
 
 
-def reason_problem(reason: Any) -> str | None:
-    """Why ``reason`` is not a substantive reason, or None when it is."""
+def reason_problem(reason: Any, what: str = "reason") -> str | None:
+    """Why ``reason`` is not a substantive reason, or None when it is; ``what`` names the key
+    in the message (checkov calls it ``comment``)."""
     if not isinstance(reason, str):
-        return "reason is required: a string saying why the finding is accepted"
+        return f"{what} is required: a string saying why the finding is accepted"
     text = " ".join(reason.split())
     distinct = {c.lower() for c in text if c.isalnum()}
     if len(text) < MIN_REASON_CHARS or len(distinct) < MIN_REASON_DISTINCT:
-        return (f"reason must say why the finding is accepted in at least {MIN_REASON_CHARS} "
+        return (f"{what} must say why the finding is accepted in at least {MIN_REASON_CHARS} "
                 f"characters with at least {MIN_REASON_DISTINCT} distinct letters or digits, "
                 f"got {reason!r}")
     return None
@@ -311,9 +317,158 @@ def describe(suppressions: Iterable[Suppression]) -> str:
     return "; ".join(parts)
 
 
+# -- other tools' acknowledgements -------------------------------------------------------------
+#
+# A construct may acknowledge a check of another scanner in that scanner's own Metadata format,
+# so the scanner itself honours it (written by :func:`govcdk.acknowledge.acknowledge`):
+#
+#     Metadata:
+#       checkov:                       # checkov docs, "Suppressing and skipping policies",
+#         skip:                        # CloudFormation (checkov/cloudformation/context_parser.py)
+#           - id: CKV_AWS_117
+#             comment: the handler must reach the EC2 API and CloudFormation's response bucket
+#       cdk_nag:                       # cdk-nag v2 NagSuppressions format; cdk-nag v3 writes
+#         rules_to_suppress:           # the same with writeSuppressionsToCloudFormation
+#           - id: NIST.800.53.R5-EC2RestrictedCommonPorts
+#             reason: EFA requires all traffic within the cluster's own security group
+#             applies_to: ["Action::s3:*"]   # optional: only these findings of the rule
+
+TOOL_CHECKOV = "checkov"
+TOOL_CDK_NAG = "cdk-nag"
+
+
+@dataclass(frozen=True)
+class ToolFormat:
+    """Where and how one scanner reads acknowledgements from a resource's ``Metadata``:
+    ``Metadata[key][list_key]`` is a list of ``{"id": ..., reason_key: ...}`` entries."""
+
+    tool: str
+    key: str
+    list_key: str
+    reason_key: str
+    id_pattern: re.Pattern[str]
+    id_example: str
+
+
+TOOL_FORMATS: Mapping[str, ToolFormat] = {
+    TOOL_CHECKOV: ToolFormat(TOOL_CHECKOV, "checkov", "skip", "comment",
+                             re.compile(r"^CKV2?_[A-Z0-9]+_\d+$"), "CKV_AWS_117"),
+    TOOL_CDK_NAG: ToolFormat(TOOL_CDK_NAG, "cdk_nag", "rules_to_suppress", "reason",
+                             re.compile(r"^[A-Za-z][A-Za-z0-9.]*-[A-Za-z0-9]+$"),
+                             "NIST.800.53.R5-IAMNoInlinePolicy"),
+}
+"""The scanners whose acknowledgements govcdk writes and reads, by tool name."""
+
+
+@dataclass(frozen=True)
+class ToolAcknowledgement:
+    """One acknowledgement of another scanner's check on a resource: ``tool`` (``checkov`` or
+    ``cdk-nag``), the check ``id``, the ``reason`` (at least :data:`MIN_REASON_CHARS`
+    characters of substance) and, for cdk-nag, ``applies_to``: the findings of the rule it
+    covers (``Action::s3:*``; empty: every finding)."""
+
+    tool: str
+    id: str
+    reason: str
+    applies_to: tuple[str, ...] = ()
+
+    def to_entry(self) -> dict[str, Any]:
+        """The Metadata entry in the tool's own format."""
+        fmt = TOOL_FORMATS[self.tool]
+        entry: dict[str, Any] = {"id": self.id, fmt.reason_key: self.reason}
+        if self.applies_to:
+            entry["applies_to"] = list(self.applies_to)
+        return entry
+
+
+def tool_format(tool: Any) -> ToolFormat:
+    """The :class:`ToolFormat` of ``tool``; raises :class:`ValueError` listing the tools."""
+    if not isinstance(tool, str) or tool not in TOOL_FORMATS:
+        raise ValueError(f"tool {tool!r}: allowed {', '.join(TOOL_FORMATS)}")
+    return TOOL_FORMATS[tool]
+
+
+def validate_tool_entry(tool: str, entry: Any) -> ToolAcknowledgement:
+    """One entry of ``tool``'s Metadata list -> :class:`ToolAcknowledgement`. Raises
+    :class:`ValueError` saying what is wrong and what is allowed: an unknown tool, an id not
+    of the tool's form (checkov ``CKV_AWS_117`` / ``CKV2_AWS_5``; cdk-nag
+    ``<pack>-<rule>``, e.g. ``NIST.800.53.R5-IAMNoInlinePolicy``, with findings in
+    ``applies_to`` rather than in brackets), a reason that is missing or too short,
+    ``applies_to`` on a checkov entry or not a list of non-empty strings (cdk-nag v2's
+    ``{"regex": ...}`` form is accepted on read), or a key the tool does not read."""
+    fmt = tool_format(tool)
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"an entry must be a mapping with keys id and {fmt.reason_key}, got "
+                         f"{_kind(entry)}")
+    allowed = ("id", fmt.reason_key) + (("applies_to",) if tool == TOOL_CDK_NAG else ())
+    extra = sorted(str(k) for k in entry if k not in allowed)
+    if extra:
+        raise ValueError(f"unknown key(s) {', '.join(extra)}; {tool} reads {', '.join(allowed)}")
+    check_id = entry.get("id")
+    if not isinstance(check_id, str) or not fmt.id_pattern.match(check_id.strip()):
+        hint = (" (give the finding in applies_to, e.g. applies_to=['Action::s3:*'])"
+                if isinstance(check_id, str) and "[" in check_id else "")
+        raise ValueError(f"id {check_id!r} is not a {tool} check id; allowed e.g. "
+                         f"{fmt.id_example}{hint}")
+    problem = reason_problem(entry.get(fmt.reason_key), fmt.reason_key)
+    if problem:
+        raise ValueError(problem)
+    applies: list[str] = []
+    raw = entry.get("applies_to")
+    if raw is not None:
+        if not isinstance(raw, list) or not raw:
+            raise ValueError(f"applies_to must be a non-empty list of finding ids (e.g. "
+                             f"'Action::s3:*'), got {_kind(raw)}")
+        for item in raw:
+            if isinstance(item, Mapping) and set(item) == {"regex"} and isinstance(item["regex"], str):
+                applies.append(f"regex:{item['regex']}")
+            elif isinstance(item, str) and item.strip():
+                applies.append(item.strip())
+            else:
+                raise ValueError(f"applies_to: {item!r} is not a finding id (a non-empty string "
+                                 f"such as 'Action::s3:*')")
+    return ToolAcknowledgement(tool, check_id.strip(), " ".join(entry[fmt.reason_key].split()),
+                               tuple(applies))
+
+
+def tool_acknowledgements(metadata: Any) -> tuple[list[ToolAcknowledgement], list[str]]:
+    """Every other-tool acknowledgement in a resource's ``Metadata`` (checkov first, then
+    cdk-nag, each in list order) and the problems found, each a sentence naming the tool, the
+    entry index and what is wrong. Never raises."""
+    acks: list[ToolAcknowledgement] = []
+    problems: list[str] = []
+    if not isinstance(metadata, Mapping):
+        return acks, problems
+    for tool, fmt in TOOL_FORMATS.items():
+        if fmt.key not in metadata:
+            continue
+        block = metadata[fmt.key]
+        raw = block.get(fmt.list_key) if isinstance(block, Mapping) else None
+        if not isinstance(raw, list):
+            problems.append(f"Metadata.{fmt.key}.{fmt.list_key} must be a list of entries, got "
+                            f"{_kind(raw) if isinstance(block, Mapping) else _kind(block)}")
+            continue
+        seen: dict[tuple[str, tuple[str, ...]], int] = {}
+        for i, entry in enumerate(raw):
+            try:
+                ack = validate_tool_entry(tool, entry)
+            except ValueError as exc:
+                problems.append(f"Metadata.{fmt.key}.{fmt.list_key}[{i}]: {exc}")
+                continue
+            key = (ack.id, ack.applies_to)
+            if key in seen:
+                problems.append(f"Metadata.{fmt.key}.{fmt.list_key}[{i}]: duplicate of "
+                                f"[{seen[key]}] ({ack.id})")
+                continue
+            seen[key] = i
+            acks.append(ack)
+    return acks, problems
+
+
 __all__ = [
     "SUPPRESSION_RULE_ID", "SUPPRESSION_TITLE", "MIN_REASON_CHARS", "ALLOWED_KEYS", "Applied",
-    "Parsed", "Problem", "apply", "cfnlint_severity", "covers", "describe", "entries_of",
-    "expired", "is_cfnlint_id", "parse", "parse_date", "reason_problem", "severity_lookup",
-    "validate_entry",
+    "Parsed", "Problem", "TOOL_CDK_NAG", "TOOL_CHECKOV", "TOOL_FORMATS", "ToolAcknowledgement",
+    "ToolFormat", "apply", "cfnlint_severity", "covers", "describe", "entries_of", "expired",
+    "is_cfnlint_id", "parse", "parse_date", "reason_problem", "severity_lookup",
+    "tool_acknowledgements", "tool_format", "validate_entry", "validate_tool_entry",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Sequence
 
-from aws_cdk import App
+from aws_cdk import App, IPolicyValidationPlugin, Validations
 
 from govcdk.config import AgencyConfig
 from govcdk.stacks.audit_stack import AuditReplicaStack, AuditStack
@@ -53,22 +54,35 @@ def stack_names(config: AgencyConfig) -> list[str]:
     return [f"{code}-keys", *replica, f"{code}-audit", f"{code}-network", f"{code}-compute"]
 
 
-def build_app(config: AgencyConfig, outdir: str | Path | None = None) -> App:
+def build_app(config: AgencyConfig, outdir: str | Path | None = None, *,
+              validation: Sequence[IPolicyValidationPlugin] = ()) -> App:
     """Compose the agency's stacks into an :class:`aws_cdk.App` (not yet synthesized).
 
     No context lookups, no credentials: availability zones come from
     :mod:`govcdk.govcloud`, the AMI is a deploy-time SSM parameter, analytics metadata is off,
     so the same agency file gives byte-identical templates.
+
+    ``validation`` are CDK policy-validation plugins (e.g.
+    :class:`govcdk.cdk_validation.GovcdkValidation`) run on the templates when the app
+    synthesizes (``Validations.of(app).add_plugins``). With any, the app runs in CDK's
+    in-memory app mode (context ``@aws-cdk/core:appMode``), so a failing validation makes
+    ``synth()`` raise with the whole report in the exception's message (CDK also writes it
+    to ``validation-report.json`` in the cloud assembly).
     """
+    context = dict(APP_CONTEXT)
+    if validation:
+        context["@aws-cdk/core:appMode"] = "inmemory"
     app = App(
         outdir=str(outdir) if outdir is not None else None,
-        context=dict(APP_CONTEXT),
+        context=context,
         analytics_reporting=False,
         # govcdk runs cfn-lint itself for both GovCloud regions and reports its findings with
         # its own; CDK's built-in "CloudFormation Validate" plugin would duplicate that, print
         # to stderr during synthesis, and write jsii temp paths (new every run) into cdk.out.
         builtin_cloud_formation_validation=False,
     )
+    if validation:
+        Validations.of(app).add_plugins(*validation)
     code = config.agency.code
     keys = KeysStack(app, f"{code}-keys", config=config)
     # Cross-stack references (key ARNs, VPC and subnet ids) order the deployment by themselves;

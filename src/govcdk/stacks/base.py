@@ -56,8 +56,8 @@ class AgencyStack(Stack):
     for the audit replica in the other GovCloud Region), a CloudFormation rule ``TargetRegion``
     that fails any deployment outside that region, availability zones from
     :mod:`govcdk.govcloud` (never ``dummy1a``, never a context lookup), termination
-    protection on, and the agency tags (:func:`agency_tags`) on every taggable resource:
-    ``govcdk:agency``, ``govcdk:system-id``, ``govcdk:impact-level``,
+    protection on, and the agency tags (:func:`agency_tags`) on the stack itself and on every
+    taggable resource: ``govcdk:agency``, ``govcdk:system-id``, ``govcdk:impact-level``,
     ``govcdk:data-classification`` and the agency file's ``tags``. Raises
     :class:`~govcdk.config.AgencyConfigError` for a tag AWS would refuse.
     """
@@ -71,6 +71,11 @@ class AgencyStack(Stack):
             env=Environment(account=config.account, region=region),
             description=f"govcdk {config.agency.code}: {description}",
             termination_protection=True,
+            # Stack tags (the manifest's ``tags``; ``cdk deploy`` sets them on the deployed stack,
+            # where ``govcdk verify`` finds the agency's stacks by ``govcdk:agency``). With
+            # @aws-cdk/core:explicitStackTags they must be given here; Tags.of() below tags the
+            # resources.
+            tags=tags,
             **kwargs,
         )
         self.config = config
