@@ -207,7 +207,7 @@ def test_trail_properties(synthesized):
     assert len(data["Values"]) == 4   # archive, access logs, and both replicas
     # CloudTrail validates the bucket policy and the role when the trail is created.
     assert any(d.startswith("AuditArchiveBucketPolicy") for d in trail["DependsOn"]), trail["DependsOn"]
-    assert any(d.startswith("AuditTrailLogsRoleDefaultPolicy") for d in trail["DependsOn"]), trail["DependsOn"]
+    assert any(d.startswith("AuditTrailLogsPolicy") for d in trail["DependsOn"]), trail["DependsOn"]
 
 
 def test_bucket_policy_lets_only_this_trail_write_under_its_prefix(synthesized):
@@ -323,7 +323,8 @@ def test_high_archive_replicates_to_the_other_region_with_kms(synthesized):
     (role_id,) = [k for k, r in _of_type(t, "AWS::IAM::Role").items()
                   if "s3.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
     assert b["ReplicationConfiguration"]["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
-    (policy,) = [p for p in _of_type(t, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    (policy,) = [p for p in _of_type(t, "AWS::IAM::ManagedPolicy").values()
+                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]
     by_sid = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert by_sid["EncryptReplicas"]["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/hi/audit-replica"}
     assert by_sid["EncryptReplicas"]["Condition"]["StringEquals"] == {"kms:ViaService": "s3.us-gov-east-1.amazonaws.com"}
@@ -338,6 +339,75 @@ def test_no_replication_below_high_is_acknowledged(synthesized):
     for r in _of_type(templates["Moderate"], "AWS::S3::Bucket").values():
         (s,) = r["Metadata"]["govcdk"]["suppressions"]
         assert s["id"] == "GOV-S3-005" and "impact level moderate" in s["reason"] and "expires" not in s
+
+
+# -- IAM and other tools' acknowledgements ----------------------------------------------------
+
+
+def test_role_permissions_are_customer_managed_policies(synthesized):
+    """No inline policy (cdk-nag NIST.800.53.R5-IAMNoInlinePolicy): the trail's, AWS Config's and
+    the replication role's permissions are one customer managed policy each, attached to that
+    role only, and what needs them waits for them."""
+    templates, _, _ = synthesized
+    t = templates["High"]
+    assert _of_type(t, "AWS::IAM::Policy") == {}
+    roles = {json.dumps(r["Properties"]["AssumeRolePolicyDocument"]).split('"Service": "')[1].split('"')[0]: k
+             for k, r in _of_type(t, "AWS::IAM::Role").items()}
+    assert set(roles) == {"cloudtrail.amazonaws.com", "config.amazonaws.com", "s3.amazonaws.com"}
+    policies = {p["Properties"]["Roles"][0]["Ref"]: (k, p["Properties"]["PolicyDocument"]["Statement"])
+                for k, p in _of_type(t, "AWS::IAM::ManagedPolicy").items()}
+    assert len(policies) == 3 and set(policies) == set(roles.values())
+    assert all(len(p["Properties"]["Roles"]) == 1 for p in _of_type(t, "AWS::IAM::ManagedPolicy").values())
+    trail_policy, (write,) = policies[roles["cloudtrail.amazonaws.com"]]
+    assert sorted(write["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert "log-group:/govcdk/hi/cloudtrail:log-stream:*" in json.dumps(write["Resource"])
+    config_policy, statements = policies[roles["config.amazonaws.com"]]
+    assert [st["Sid"] for st in statements] == ["DeliverToArchive", "CheckArchiveAcl", "EncryptForArchive"]
+    replication_policy, statements = policies[roles["s3.amazonaws.com"]]
+    assert [st["Sid"] for st in statements] == ["ReadSourceConfiguration", "ReadSourceObjects", "WriteReplicas",
+                                                "DecryptSource", "EncryptReplicas"]
+    ((_, trail),) = _of_type(t, "AWS::CloudTrail::Trail").items()
+    assert trail_policy in trail["DependsOn"]
+    ((_, channel),) = _of_type(t, "AWS::Config::DeliveryChannel").items()
+    assert config_policy in channel["DependsOn"]
+    for bucket in _of_type(t, "AWS::S3::Bucket").values():
+        assert replication_policy in bucket["DependsOn"]
+
+
+def _tool_acks(resource: dict) -> dict[tuple[str, str], str]:
+    """(tool, id) -> reason of the checkov and cdk-nag acknowledgements in a resource's Metadata."""
+    meta = resource.get("Metadata", {})
+    out = {("checkov", e["id"]): e["comment"] for e in meta.get("checkov", {}).get("skip", [])}
+    out.update({("cdk-nag", e["id"]): e["reason"] for e in meta.get("cdk_nag", {}).get("rules_to_suppress", [])})
+    return out
+
+
+def test_checkov_and_cdk_nag_acknowledgements_on_the_buckets(synthesized):
+    """Access-log buckets: SSE-KMS (S3 allows only SSE-S3 there) and checkov's access logging
+    (they are the destination); replication: below High (Moderate) on both buckets with the
+    impact level, on both replica buckets (the copy itself, and the deployment cycle), never on
+    a replicating High bucket."""
+    from govcdk.constructs._log_buckets import (ACCESS_LOG_NOT_LOGGED_REASON, ACCESS_LOG_SSE_S3_REASON,
+                                                NAG_REPLICATION, NAG_SSE_KMS)
+    from govcdk.constructs.audit_logging import no_replication_reason
+    from govcdk.constructs.audit_replica import replica_access_log_reason, replica_archive_reason
+
+    templates, _, _ = synthesized
+    access = {("cdk-nag", NAG_SSE_KMS): ACCESS_LOG_SSE_S3_REASON,
+              ("checkov", "CKV_AWS_18"): ACCESS_LOG_NOT_LOGGED_REASON}
+
+    def acks(stack: str) -> dict[str, dict]:
+        return {("s3logs" if "-s3logs-" in r["Properties"]["BucketName"] else "archive"): _tool_acks(r)
+                for r in _of_type(templates[stack], "AWS::S3::Bucket").values() if "BucketName" in r["Properties"]}
+
+    assert acks("High") == {"archive": {}, "s3logs": access}
+    moderate = {("cdk-nag", NAG_REPLICATION): no_replication_reason("moderate")}
+    assert acks("Moderate") == {"archive": moderate, "s3logs": {**access, **moderate}}
+    assert "impact level moderate" in moderate[("cdk-nag", NAG_REPLICATION)]
+    assert acks("HighReplica") == {
+        "archive": {("cdk-nag", NAG_REPLICATION): replica_archive_reason(WEST)},
+        "s3logs": {**access, ("cdk-nag", NAG_REPLICATION): replica_access_log_reason(WEST, EAST)}}
+    assert "copy (AU-9(2), CP-6) of the log archive in us-gov-west-1" in replica_archive_reason(WEST)
 
 
 # -- govcdk's rules over the construct's templates ---------------------------------------------

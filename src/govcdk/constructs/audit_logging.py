@@ -25,10 +25,11 @@ from aws_cdk import aws_securityhub as awssecurityhub
 from constructs import Construct
 
 from govcdk import govcloud
-from govcdk.acknowledge import suppress
+from govcdk.acknowledge import acknowledge, suppress
 from govcdk.config import AGENCY_CODE_RE, MIN_LOG_RETENTION_DAYS, VALID_LOG_RETENTION_DAYS
 from govcdk.constructs import _log_buckets as buckets
-from govcdk.constructs._log_buckets import LogBucketNames, log_bucket_names
+from govcdk.constructs._log_buckets import NAG_REPLICATION, LogBucketNames, log_bucket_names
+from govcdk.policies.suppressions import TOOL_CDK_NAG
 
 if TYPE_CHECKING:
     from govcdk.constructs.keyring import AgencyKeyring
@@ -43,6 +44,14 @@ NIST_800_53_REV5 = "nist-800-53/v/5.0.0"
 (AWS Security Hub User Guide, "NIST SP 800-53 Revision 5 in Security Hub")."""
 
 _SERVICES = ("trail", "config", "guardduty", "security_hub")
+
+
+def no_replication_reason(impact_level: str) -> str:
+    """Why a log archive below High acknowledges GOV-S3-005 and cdk-nag's
+    ``NIST.800.53.R5-S3BucketReplicationEnabled`` on its buckets."""
+    return (f"impact level {impact_level}: cross-Region replication of audit records "
+            "(AU-9(2)) is a FedRAMP High requirement this system does not carry "
+            "(replicate_to, or audit.replication in the agency file, turns it on)")
 
 
 def trail_name(agency_code: str) -> str:
@@ -84,7 +93,8 @@ class AuditLogging(Construct):
     Logs log group :attr:`trail_log_group` ``/govcdk/<code>/cloudtrail`` (encrypted with the
     ``logs`` key, kept ``log_retention_days``, >= 365, retained), through the role
     :attr:`trail_logs_role` that only CloudTrail of this account may assume, for this trail
-    (``aws:SourceAccount``, ``aws:SourceArn``). Management events (reads and writes) and S3
+    (``aws:SourceAccount``, ``aws:SourceArn``), with its permissions in the customer managed
+    policy :attr:`trail_logs_policy`. Management events (reads and writes) and S3
     data events (reads and writes) for the archive and access-log buckets, the replica buckets
     when replicating, and ``data_event_bucket_arns``. The trail records its own deliveries to
     the archive as data events (CloudTrail User Guide, "Suppressing recursive events with
@@ -95,7 +105,8 @@ class AuditLogging(Construct):
     AWS Config (unless ``config_recorder=False``): recorder :attr:`config_recorder`
     ``govcdk-<code>`` of all supported resource types and global resource types (CM-8, CA-7),
     through the role :attr:`config_role` (AWS managed policy ``service-role/AWS_ConfigRole``,
-    assumable by AWS Config of this account only); delivery channel :attr:`delivery_channel`
+    assumable by AWS Config of this account only; delivery permissions in the customer managed
+    policy :attr:`config_policy`); delivery channel :attr:`delivery_channel`
     to the archive under ``config/``, daily snapshots, SSE-KMS with the ``cloudtrail`` key
     (AWS Config Developer Guide, "Permissions for the Amazon S3 Bucket", "Permissions for the
     KMS Key").
@@ -111,15 +122,22 @@ class AuditLogging(Construct):
     per account and Region anyway.
 
     Replication (``replicate_to``, the other GovCloud Region; required at High, AU-9(2)): a
-    replication role assumable by S3 of this account, and a rule on each bucket (all objects,
+    replication role :attr:`replication_role` assumable by S3 of this account (permissions in
+    the customer managed policy :attr:`replication_policy`), and a rule on each bucket (all objects,
     delete markers not replicated, SSE-KMS objects re-encrypted with the replica Region's key
     ``alias/<code>/audit-replica``) to the replica buckets of :class:`AuditLogReplica`
     (``<code>-audit-replica-<account>-<region>``, ``<code>-audit-replica-s3logs-...``), named,
     not referenced, so no cross-Region reference is needed. S3 checks that the destination
     exists when replication is configured: deploy the replica stack first (Amazon S3 User
     Guide, "Replicating objects within and across Regions", "Replicating encrypted objects").
-    Without replication (Moderate, Low), GOV-S3-005 is acknowledged on both buckets with the
+    Without replication (Moderate, Low), GOV-S3-005 and cdk-nag's
+    ``NIST.800.53.R5-S3BucketReplicationEnabled`` are acknowledged on both buckets with the
     impact level as reason.
+
+    Every role's permissions are a customer managed policy, not an inline one (AC-6, CM-5(1):
+    versioned and reviewable on their own; cdk-nag ``NIST.800.53.R5-IAMNoInlinePolicy``). The
+    access-log buckets acknowledge cdk-nag's SSE-KMS rule and checkov's access-logging check
+    (:func:`~govcdk.constructs._log_buckets.access_log_bucket`).
 
     :param keyring: the :class:`~govcdk.constructs.AgencyKeyring` with ``cloudtrail`` and
         ``logs`` keys (the ``cloudtrail`` key usable through S3, :data:`~govcdk.constructs.
@@ -207,19 +225,20 @@ class AuditLogging(Construct):
 
         partition, account, region = Aws.PARTITION, stack.account, stack.region
         self.replication_role: iam.Role | None = None
+        self.replication_policy: iam.ManagedPolicy | None = None
         if self.replica_names is not None:
             self._replicate(archive_key.key_arn)
         else:
-            reason = (f"impact level {impact_level}: cross-Region replication of audit records "
-                      "(AU-9(2)) is a FedRAMP High requirement this system does not carry "
-                      "(replicate_to, or audit.replication in the agency file, turns it on)")
+            reason = no_replication_reason(impact_level)
             for bucket in (self.archive_bucket, self.access_log_bucket):
                 suppress(bucket, id="GOV-S3-005", reason=reason)
+                acknowledge(bucket, tool=TOOL_CDK_NAG, id=NAG_REPLICATION, reason=reason)
 
         # -- CloudTrail -------------------------------------------------------------------------
         self.trail: cloudtrail.CfnTrail | None = None
         self.trail_log_group: logs.CfnLogGroup | None = None
         self.trail_logs_role: iam.Role | None = None
+        self.trail_logs_policy: iam.ManagedPolicy | None = None
         if trail:
             name = trail_name(agency_code)
             trail_arn = stack.format_arn(service="cloudtrail", resource="trail", resource_name=name)
@@ -243,9 +262,12 @@ class AuditLogging(Construct):
                 assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com", conditions={
                     "StringEquals": {"aws:SourceAccount": account, "aws:SourceArn": trail_arn}}),
                 description=f"CloudTrail: deliver trail {name} to CloudWatch Logs")
-            self.trail_logs_role.add_to_policy(iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"arn:{partition}:logs:{region}:{account}:log-group:{group_name}:log-stream:*"]))
+            self.trail_logs_policy = iam.ManagedPolicy(
+                self, "TrailLogsPolicy", roles=[self.trail_logs_role],
+                description=f"CloudTrail: write trail {name} to its log group only",
+                statements=[iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"arn:{partition}:logs:{region}:{account}:log-group:{group_name}:log-stream:*"])])
             data_buckets = [f"{self.archive_bucket.bucket_arn}/", f"{self.access_log_bucket.bucket_arn}/"]
             if self.replica_names is not None:
                 data_buckets += [f"arn:{partition}:s3:::{n}/" for n in
@@ -270,10 +292,11 @@ class AuditLogging(Construct):
             )
             # CloudTrail checks the bucket policy and the role when the trail is created.
             self.trail.node.add_dependency(self.archive_bucket.policy)  # type: ignore[arg-type]
-            self.trail.node.add_dependency(self.trail_logs_role.node.find_child("DefaultPolicy"))
+            self.trail.node.add_dependency(self.trail_logs_policy)
 
         # -- AWS Config -------------------------------------------------------------------------
         self.config_role: iam.Role | None = None
+        self.config_policy: iam.ManagedPolicy | None = None
         self.config_recorder: awsconfig.CfnConfigurationRecorder | None = None
         self.delivery_channel: awsconfig.CfnDeliveryChannel | None = None
         if config_recorder:
@@ -283,16 +306,22 @@ class AuditLogging(Construct):
                     "StringEquals": {"aws:SourceAccount": account}}),
                 managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWS_ConfigRole")],
                 description="AWS Config: record resource configurations and deliver them to the log archive")
-            self.config_role.add_to_policy(iam.PolicyStatement(
-                sid="DeliverToArchive", actions=["s3:PutObject"],
-                resources=[self.archive_bucket.arn_for_objects(f"{CONFIG_PREFIX}/AWSLogs/{account}/*")],
-                conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}))
-            self.config_role.add_to_policy(iam.PolicyStatement(
-                sid="CheckArchiveAcl", actions=["s3:GetBucketAcl"], resources=[self.archive_bucket.bucket_arn]))
-            self.config_role.add_to_policy(iam.PolicyStatement(
-                sid="EncryptForArchive", actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[archive_key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+            self.config_policy = iam.ManagedPolicy(
+                self, "ConfigPolicy", roles=[self.config_role],
+                description="AWS Config: deliver to the log archive under config/ only",
+                statements=[
+                    iam.PolicyStatement(
+                        sid="DeliverToArchive", actions=["s3:PutObject"],
+                        resources=[self.archive_bucket.arn_for_objects(f"{CONFIG_PREFIX}/AWSLogs/{account}/*")],
+                        conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}),
+                    iam.PolicyStatement(
+                        sid="CheckArchiveAcl", actions=["s3:GetBucketAcl"],
+                        resources=[self.archive_bucket.bucket_arn]),
+                    iam.PolicyStatement(
+                        sid="EncryptForArchive", actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                        resources=[archive_key.key_arn],
+                        conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
+                ])
             self.config_recorder = awsconfig.CfnConfigurationRecorder(
                 self, "ConfigRecorder", name=f"govcdk-{agency_code}", role_arn=self.config_role.role_arn,
                 recording_group=awsconfig.CfnConfigurationRecorder.RecordingGroupProperty(
@@ -305,7 +334,7 @@ class AuditLogging(Construct):
                     delivery_frequency="TwentyFour_Hours"))
             # AWS Config needs the recorder before the channel, and checks delivery on creation.
             self.delivery_channel.node.add_dependency(self.config_recorder)
-            self.delivery_channel.node.add_dependency(self.config_role)
+            self.delivery_channel.node.add_dependency(self.config_role, self.config_policy)
 
         # -- GuardDuty, Security Hub ------------------------------------------------------------
         self.guardduty_detector = awsguardduty.CfnDetector(
@@ -338,30 +367,38 @@ class AuditLogging(Construct):
             assumed_by=iam.ServicePrincipal("s3.amazonaws.com", conditions={
                 "StringEquals": {"aws:SourceAccount": account}}),
             description=f"S3 replication of the log archive to {dest}")
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadSourceConfiguration", actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
-            resources=[f"{s3_arn}{b}" for b in sources]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadSourceObjects",
-            actions=["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
-                     "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
-            resources=[f"{s3_arn}{b}/*" for b in sources]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="WriteReplicas", actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-            resources=[f"{s3_arn}{b}/*" for b in targets]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="DecryptSource", actions=["kms:Decrypt"], resources=[source_key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
         # The replica key lives in the other Region's stack; its ARN holds a random key id, so the
-        # statement names it by alias (AWS KMS Developer Guide, "kms:ResourceAliases").
-        role.add_to_policy(iam.PolicyStatement(
-            sid="EncryptReplicas", actions=["kms:Encrypt", "kms:GenerateDataKey"],
-            resources=[f"arn:{partition}:kms:{dest}:{account}:key/*"],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{dest}.amazonaws.com"},
-                        "ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}))
+        # EncryptReplicas statement names it by alias (AWS KMS Developer Guide, "kms:ResourceAliases").
+        policy = iam.ManagedPolicy(
+            self, "ReplicationPolicy", roles=[role],
+            description=f"S3 replication of the log archive buckets to their replicas in {dest}",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadSourceConfiguration", actions=["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                    resources=[f"{s3_arn}{b}" for b in sources]),
+                iam.PolicyStatement(
+                    sid="ReadSourceObjects",
+                    actions=["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                             "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+                    resources=[f"{s3_arn}{b}/*" for b in sources]),
+                iam.PolicyStatement(
+                    sid="WriteReplicas", actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                    resources=[f"{s3_arn}{b}/*" for b in targets]),
+                iam.PolicyStatement(
+                    sid="DecryptSource", actions=["kms:Decrypt"], resources=[source_key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
+                iam.PolicyStatement(
+                    sid="EncryptReplicas", actions=["kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[f"arn:{partition}:kms:{dest}:{account}:key/*"],
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{dest}.amazonaws.com"},
+                                "ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}),
+            ])
+        self.replication_policy = policy
         self.replication_role = role
         for bucket, target, encrypted in ((self.archive_bucket, targets[0], True),
                                           (self.access_log_bucket, targets[1], False)):
+            # Replication starts with the bucket, so the role may already read and write then.
+            bucket.node.add_dependency(policy)
             cfn = bucket.node.default_child
             assert isinstance(cfn, s3.CfnBucket)
             cfn.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(

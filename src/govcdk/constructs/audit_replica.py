@@ -8,10 +8,27 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from govcdk import govcloud
-from govcdk.acknowledge import suppress
+from govcdk.acknowledge import acknowledge, suppress
 from govcdk.constructs import _log_buckets as buckets
-from govcdk.constructs._log_buckets import LogBucketNames, log_bucket_names
+from govcdk.constructs._log_buckets import NAG_REPLICATION, LogBucketNames, log_bucket_names
 from govcdk.constructs.audit_logging import _check_common
+from govcdk.policies.suppressions import TOOL_CDK_NAG
+
+
+def replica_access_log_reason(source_region: str, region: str) -> str:
+    """Why the replica's access-log bucket (in ``region``) acknowledges GOV-S3-005 and cdk-nag's
+    ``NIST.800.53.R5-S3BucketReplicationEnabled``."""
+    return (f"replica-side access-log bucket: replicating it back to {source_region} would need "
+            f"it to exist before the {source_region} buckets that replicate into {region}, "
+            "a deployment cycle; access to the replica is also recorded as CloudTrail S3 data "
+            "events by the multi-Region trail, whose logs are replicated")
+
+
+def replica_archive_reason(source_region: str) -> str:
+    """Why the replica archive acknowledges cdk-nag's ``NIST.800.53.R5-S3BucketReplicationEnabled``."""
+    return (f"this bucket is the cross-Region copy (AU-9(2), CP-6) of the log archive in "
+            f"{source_region}, written by that archive's replication rule; AWS GovCloud (US) has "
+            "two Regions, so replicating it again could only copy it back onto its source")
 
 
 class AuditLogReplica(Construct):
@@ -33,7 +50,9 @@ class AuditLogReplica(Construct):
     The replica access-log bucket is not replicated back to ``source_region``: it would have
     to exist before the primary buckets that replicate into this Region, and the primary's
     access-log bucket before it, a cycle CloudFormation cannot deploy. GOV-S3-005 is
-    acknowledged on it with that reason; requests to the replica buckets are also recorded as
+    acknowledged on it with that reason (and cdk-nag's
+    ``NIST.800.53.R5-S3BucketReplicationEnabled``, which the replica archive acknowledges too: it
+    is the copy, and GovCloud has no third Region); requests to the replica buckets are also recorded as
     CloudTrail data events by the agency's multi-Region trail, whose log files are in the
     primary archive and replicated here.
 
@@ -74,8 +93,8 @@ class AuditLogReplica(Construct):
         self.archive_bucket = buckets.archive_bucket(
             self, "ArchiveBucket", bucket_name=self.names.archive, key=key, lock_mode=mode,
             lock_days=object_lock_days, access_logs=self.access_log_bucket, **retention)
-        suppress(self.access_log_bucket, id="GOV-S3-005", reason=(
-            f"replica-side access-log bucket: replicating it back to {source_region} would need "
-            f"it to exist before the {source_region} buckets that replicate into {stack.region}, "
-            "a deployment cycle; access to the replica is also recorded as CloudTrail S3 data "
-            "events by the multi-Region trail, whose logs are replicated"))
+        access_log_reason = replica_access_log_reason(source_region, stack.region)
+        suppress(self.access_log_bucket, id="GOV-S3-005", reason=access_log_reason)
+        acknowledge(self.access_log_bucket, tool=TOOL_CDK_NAG, id=NAG_REPLICATION, reason=access_log_reason)
+        acknowledge(self.archive_bucket, tool=TOOL_CDK_NAG, id=NAG_REPLICATION,
+                    reason=replica_archive_reason(source_region))
