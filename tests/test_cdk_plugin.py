@@ -88,8 +88,8 @@ def test_reference_agency_synthesizes_with_the_plugin_and_passes(agency) -> None
     assert result.exit_code == 0, result.output
     assert plugin.baseline == "high" and plugin.fail_on == "low" and not plugin.allow_unknown
     assert plugin.last_verdict is not None and plugin.last_verdict.passed
-    assert [t.stack for t in plugin.last_report.templates] == ["airx-keys", "airx-network",
-                                                               "airx-compute"]
+    assert [t.stack for t in plugin.last_report.templates] == [
+        "airx-keys", "airx-audit-replica", "airx-audit", "airx-network", "airx-compute"]
     counts = plugin.last_report.counts()
     assert f"{counts['PASS']} passed, {counts['SUPPRESSED']} suppressed, 0 failing" in result.stdout
     # CDK's own record of the run: a passing report with no violation is not listed.
@@ -118,7 +118,8 @@ def strict_agency(tmp_path_factory):
 def test_synth_validate_fails_with_the_report_naming_rule_and_logical_id(strict_agency) -> None:
     result, out, plugin = strict_agency
     assert result.exit_code == 1
-    groups = {(name, lid) for name in ("airx-keys", "airx-network", "airx-compute")
+    groups = {(name, lid) for name in ("airx-keys", "airx-audit-replica", "airx-audit", "airx-network",
+                                       "airx-compute")
               for lid, r in json.loads((out / f"{name}.template.json").read_text())["Resources"].items()
               if r["Type"] == "AWS::Logs::LogGroup"}
     assert groups

@@ -94,6 +94,28 @@ def _write(tmp_path, **changes):
     ({"cluster__root_volume_gib": 4}, r"field cluster.root_volume_gib: bad value 4: allowed 8..16384"),
     ({"cluster__containers": "yes"}, r"field cluster.containers: bad value 'yes': Input should be a valid boolean"),
     ({"cluster__capacity": []}, r"field cluster.capacity: bad value a list of 0 item\(s\): must be a mapping of fields \(got a list\)"),
+    # audit (issue 6)
+    ({"audit__colour": "red"}, r"field audit.colour: bad value 'red': unknown field; allowed fields here: trail, config, guardduty, security_hub, object_lock_mode"),
+    ({"audit__config": "landingzone"}, r"field audit.config: bad value 'landingzone': Input should be 'create' or 'landing_zone'"),
+    ({"audit__object_lock_mode": "governance"}, r"field audit.object_lock_mode: bad value 'governance': impact level high allows compliance only.*\(AU-9\)"),
+    ({"audit__replication": False}, r"field audit.replication: bad value False: impact level high requires replication .*\(AU-9\(2\)"),
+    ({"audit__replication": "yes"}, r"field audit.replication: bad value 'yes': Input should be a valid boolean"),
+    ({"audit__expiration_days": 400}, r"field audit.expiration_days: bad value 400: allowed 913..36500"),
+    ({"audit__expiration_days": 913, "audit__object_lock_days": 1000}, r"field audit.expiration_days: bad value 913: must be at least object_lock_days \(1000\)"),
+    ({"audit__online_days": 180}, r"field audit.online_days: bad value 180: allowed 365..36500"),
+    ({"audit__object_lock_days": 0}, r"field audit.object_lock_days: bad value 0: allowed 1..36500"),
+    ({"audit__archive_storage_class": "standard"}, r"field audit.archive_storage_class: bad value 'standard': Input should be 'glacier' or 'deep_archive'"),
+    ({"audit__data_event_buckets": ["arn:aws-us-gov:s3:::data"]}, r"field audit.data_event_buckets: .*'arn:aws-us-gov:s3:::data': not an S3 bucket name.*\(give names, not ARNs\)"),
+    ({"audit__data_event_buckets": ["data-a", "data-a"]}, r"field audit.data_event_buckets: .*a bucket is named twice"),
+    ({"audit": "yes"}, r"field audit: bad value 'yes': must be a mapping of fields \(got a string\)"),
+    # tags leave the GovCloud boundary: AWS's tag rules, with the reason
+    ({"tags": {"aws:owner": "x"}}, r"field tags.aws:owner: bad value 'x': tag key prefix 'aws:' is reserved for AWS; tags leave the AWS GovCloud \(US\) boundary"),
+    ({"tags": {"govcdk:agency": "x"}}, r"field tags.govcdk:agency: .*reserved for govcdk's agency tags"),
+    ({"tags": {"project": "a#b"}}, r"field tags.project: bad value 'a#b': tag value has characters AWS does not allow in tags \('#'\); allowed: letters, digits, spaces and _ . : / = \+ - @"),
+    ({"tags": {"k" * 129: "v"}}, r"tag key must be 1..128 characters \(has 129\)"),
+    ({"tags": {"note": "x" * 257}}, r"field tags.note: .*tag value must be 0..256 characters \(has 257\)"),
+    ({"tags": {"cost-center": 1234}}, r"field tags.cost-center: bad value 1234: Input should be a valid string \(got a number\)"),
+    ({"tags": {f"k{i}": "v" for i in range(41)}}, r"field tags: .*at most 40 tags \(AWS allows 50 per resource; govcdk adds 4\)"),
 ])
 def test_bad_agency_file_message(tmp_path, changes, expected):
     path = _write(tmp_path, **changes)
@@ -272,3 +294,40 @@ def test_directory_and_binary_file(tmp_path):
     p.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(AgencyConfigError, match=r"not a text file"):
         load_agency(p)
+
+
+def test_audit_defaults_follow_impact_level(tmp_path):
+    """High: Object Lock in compliance mode and replication; Moderate: governance, none; the
+    agency file may choose stricter (compliance, replication) below High."""
+    from govcdk.config import ObjectLockMode
+
+    ref = load_agency(ROOT / "agencies" / "reference.yaml")
+    assert ref.object_lock_mode is ObjectLockMode.COMPLIANCE and ref.replicate_audit_logs is True
+    east = load_agency(ROOT / "agencies" / "east.yaml")
+    assert east.object_lock_mode is ObjectLockMode.GOVERNANCE and east.replicate_audit_logs is False
+    assert east.audit.guardduty.value == "landing_zone" and east.audit.config.value == "create"
+    strict = load_agency(_write(tmp_path, impact_level="moderate", audit__object_lock_mode="compliance",
+                                audit__replication=True))
+    assert strict.object_lock_mode is ObjectLockMode.COMPLIANCE and strict.replicate_audit_logs is True
+
+
+def test_agency_file_tags_accepted(tmp_path):
+    cfg = load_agency(_write(tmp_path, tags={"cost-center": "AI 1234", "owner": "ml-ops@agency.gov",
+                                             "Projekt": "Modellprüfung", "path": "/a/b=c+d"}))
+    assert cfg.tags["Projekt"] == "Modellprüfung"
+
+
+def test_agency_tags_check_names_the_field():
+    """A config built without validation (model_construct) is still refused when its tags are
+    built, naming the agency file field and saying tags leave the GovCloud boundary."""
+    from govcdk.stacks.base import agency_tags
+
+    cfg = load_agency(ROOT / "agencies" / "reference.yaml")
+    bad = cfg.model_copy(update={"agency": cfg.agency.model_copy(update={"system_id": "AIRX#1"}),
+                                 "tags": {"aws:x": "1"}})
+    with pytest.raises(AgencyConfigError) as info:
+        agency_tags(bad)
+    msg = str(info.value)
+    assert "agency file field agency.system_id: bad value 'AIRX#1' for tag govcdk:system-id" in msg
+    assert "agency file field tags.aws:x: bad value '1': tag key prefix 'aws:' is reserved for AWS" in msg
+    assert "tags leave the AWS GovCloud (US) boundary" in msg

@@ -30,3 +30,52 @@ def require_shared() -> Path:
 def corpus_templates() -> list[Path]:
     root = shared_dir() / "corpus" / "templates"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+AGENCY_TAG_KEYS = ("govcdk:agency", "govcdk:system-id", "govcdk:impact-level", "govcdk:data-classification")
+TAG_PROPERTIES = ("Tags", "TagSpecifications", "BackupVaultTags", "BackupPlanTags")
+"""Resource properties that carry tags (``AWS::EC2::LaunchTemplate`` carries them in
+``LaunchTemplateData.TagSpecifications``)."""
+
+
+def taggable(resource_type: str, region: str) -> bool | None:
+    """Whether cfn-lint's registry schema of ``resource_type`` in ``region`` has a tag property;
+    None for a type it has no schema for (custom resources)."""
+    import json
+    from importlib import resources
+
+    providers = json.loads(resources.files("cfnlint").joinpath(
+        "data", "schemas", "providers", f"{region}.json").read_text(encoding="utf-8"))
+    digest = providers.get(resource_type)
+    if digest is None:
+        return None
+    schema = json.loads(resources.files("cfnlint").joinpath(
+        "data", "schemas", "resources", f"{digest}.json").read_text(encoding="utf-8"))
+    props = schema.get("properties", {})
+    return any(p in props for p in TAG_PROPERTIES) or (
+        resource_type == "AWS::EC2::LaunchTemplate" and "LaunchTemplateData" in props)
+
+
+def tags_text(resource: dict) -> str:
+    """The resource's tag properties as JSON text (tags are lists of Key/Value, maps, or tag
+    specifications)."""
+    import json
+
+    props = resource.get("Properties", {})
+    found = [props.get(p) for p in TAG_PROPERTIES if p in props]
+    found.append(props.get("LaunchTemplateData", {}).get("TagSpecifications"))
+    return json.dumps(found)
+
+
+def untagged_resources(templates: dict[str, dict], regions: dict[str, str],
+                       extra_keys: tuple[str, ...] = ()) -> list[tuple[str, str, str, str]]:
+    """``(stack, logical id, type, missing key)`` for every resource whose type can carry tags
+    (cfn-lint's schema for the stack's Region) but lacks an agency tag or one of ``extra_keys``."""
+    out = []
+    for name, template in templates.items():
+        for lid, res in template["Resources"].items():
+            if not taggable(res["Type"], regions[name]):
+                continue
+            text = tags_text(res)
+            out += [(name, lid, res["Type"], k) for k in AGENCY_TAG_KEYS + extra_keys if f'"{k}"' not in text]
+    return out

@@ -33,14 +33,34 @@ Shape (every field; defaults in brackets)::
         backup_retention_days: 7     # 0..90 [7]
     logging:
       retention_days: 365        # CloudWatch Logs retention; >= 365 (AU-11, OMB M-21-31) [365]
+    audit:                       # the log archive and monitoring services [all defaults]
+      trail: create              # create | landing_zone: who provides each service [create]
+      config: create             #   (landing_zone: the agency's landing zone already runs it
+      guardduty: create          #    in this account and Region; govcdk creates nothing for it)
+      security_hub: create
+      object_lock_mode: compliance  # compliance | governance [compliance at high, else
+                                    #   governance]; high allows compliance only (AU-9)
+      object_lock_days: 913      # Object Lock default retention, 1..36500 days [913]
+      online_days: 365           # days in S3 Standard before the archive tier, >= 365 [365]
+      archive_storage_class: glacier   # glacier | deep_archive [glacier]
+      expiration_days: null      # delete after this many days: >= 913 and >= object_lock_days,
+                                 #   or null to keep forever (OMB M-21-31: 30 months) [null]
+      replication: true          # replicate the archive to the other GovCloud Region
+                                 #   [true at high, else false]; high requires true (AU-9(2))
+      data_event_buckets: []     # more S3 bucket names whose object-level (data) events the
+                                 #   trail records, besides the audit buckets [none]
+    tags:                        # more tags on every resource [none]; key 1..128, value
+      cost-center: "1234"        #   0..256 characters of letters, digits, spaces and _.:/=+-@;
+                                 #   no aws: or govcdk: key prefix; at most 40
 
 Cross-field rules: a ``capacity-block`` needs an instance type EC2 sells as Capacity Blocks
 (:data:`govcdk.sizing.CAPACITY_BLOCK_INSTANCE_TYPES`); the cluster's subnet (``network.cidr``
 split over ``az_count`` zones) must hold ``node_count`` nodes besides the network's interface
 VPC endpoints and the Lustre file system (:func:`govcdk.sizing.max_nodes`).
 
-Tag values (agency code, system id, impact level, classification) leave the GovCloud boundary
-in AWS metadata, so they are restricted to short identifiers.
+Tags (the agency tags: agency code, system id, impact level, classification; and ``tags``)
+leave the GovCloud boundary in AWS metadata (billing, Resource Groups, tag APIs), so they are
+restricted to short identifiers and checked against AWS's tag rules (:func:`tag_problems`).
 
 :func:`load_agency` raises :class:`AgencyConfigError` whose message names the file, the field,
 the bad value and what is allowed; the CLI prints it and exits 2.
@@ -53,6 +73,7 @@ import enum
 import ipaddress
 import re
 import typing
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +105,49 @@ boundary. Agency files ask for 2..12."""
 
 class AgencyConfigError(Exception):
     """An agency file that cannot be used. ``str()`` is the whole message for the user."""
+
+
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAG_PUNCTUATION = "_.:/=+-@"
+MAX_EXTRA_TAGS = 40
+"""At most this many ``tags`` in an agency file: AWS allows 50 tags per resource, and govcdk adds
+its four agency tags (room is left for tags a landing zone adds)."""
+RESERVED_TAG_PREFIXES = ("aws:", "govcdk:")
+
+
+def tag_problems(key: str, value: str) -> list[str]:
+    """What is wrong with a tag for AWS, as sentences; empty when nothing is.
+
+    AWS rules (Tagging AWS Resources User Guide, "Tag naming limits and requirements"): key 1..128
+    and value 0..256 Unicode characters, each a letter, digit or space separator
+    (``^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$``) or one of ``_ . : / = + - @``; keys starting with
+    ``aws:`` are reserved for AWS (any case). govcdk also reserves ``govcdk:``, its own agency
+    tags. Tags are metadata that leaves the AWS GovCloud (US) boundary (billing, Resource
+    Groups, tag APIs): never put CUI or other sensitive data in them.
+    """
+    out: list[str] = []
+    for what, text, limit, least in (("key", key, TAG_KEY_MAX, 1), ("value", value, TAG_VALUE_MAX, 0)):
+        if not isinstance(text, str):
+            out.append(f"tag {what} must be a string")
+            continue
+        if not least <= len(text) <= limit:
+            out.append(f"tag {what} must be {least}..{limit} characters (has {len(text)})")
+        bad = sorted({c for c in text if not (unicodedata.category(c)[0] in "LZN" or c in TAG_PUNCTUATION)})
+        if bad:
+            shown = ", ".join(repr(c) for c in bad[:5])
+            out.append(f"tag {what} has characters AWS does not allow in tags ({shown}); allowed: "
+                       f"letters, digits, spaces and {' '.join(TAG_PUNCTUATION)}")
+    if isinstance(key, str):
+        for prefix in RESERVED_TAG_PREFIXES:
+            if key.lower().startswith(prefix):
+                owner = "AWS" if prefix == "aws:" else "govcdk's agency tags"
+                out.append(f"tag key prefix {prefix!r} is reserved for {owner}")
+    return out
+
+
+TAGS_LEAVE_BOUNDARY = ("tags leave the AWS GovCloud (US) boundary as AWS metadata: use short "
+                       "identifiers, never sensitive data")
 
 
 class ImpactLevel(str, enum.Enum):
@@ -272,6 +336,68 @@ class Logging(_Model):
         return v
 
 
+class AuditProvider(str, enum.Enum):
+    """Who provides an audit service in the agency's account and Region."""
+
+    CREATE = "create"
+    LANDING_ZONE = "landing_zone"
+
+
+class ObjectLockMode(str, enum.Enum):
+    GOVERNANCE = "governance"
+    COMPLIANCE = "compliance"
+
+
+class ArchiveStorageClass(str, enum.Enum):
+    GLACIER = "glacier"
+    DEEP_ARCHIVE = "deep_archive"
+
+
+MIN_ARCHIVE_DAYS = 913
+"""OMB M-21-31: 12 months active plus 18 months cold storage, 30 months (913 days) in all."""
+
+_BUCKET_NAME_RE = r"^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+
+class Audit(_Model):
+    trail: AuditProvider = AuditProvider.CREATE
+    config: AuditProvider = AuditProvider.CREATE
+    guardduty: AuditProvider = AuditProvider.CREATE
+    security_hub: AuditProvider = AuditProvider.CREATE
+    object_lock_mode: ObjectLockMode | None = None
+    object_lock_days: int = Field(default=MIN_ARCHIVE_DAYS, ge=1, le=36500, strict=True)
+    online_days: int = Field(default=MIN_LOG_RETENTION_DAYS, ge=MIN_LOG_RETENTION_DAYS, le=36500,
+                             strict=True)
+    archive_storage_class: ArchiveStorageClass = ArchiveStorageClass.GLACIER
+    expiration_days: int | None = Field(default=None, ge=MIN_ARCHIVE_DAYS, le=36500, strict=True)
+    replication: bool | None = Field(default=None, strict=True)
+    data_event_buckets: list[str] = Field(default_factory=list, max_length=200)
+
+    @field_validator("data_event_buckets")
+    @classmethod
+    def _bucket_names(cls, v: list[str]) -> list[str]:
+        bad = [name for name in v if not re.fullmatch(_BUCKET_NAME_RE, name) or ".." in name]
+        if bad:
+            raise ValueError(f"{', '.join(repr(b) for b in bad)}: not an S3 bucket name; allowed "
+                             "3..63 characters a-z, 0-9, '.' and '-', starting and ending with a "
+                             "letter or digit (give names, not ARNs)")
+        return v
+
+    @model_validator(mode="after")
+    def _expiration(self) -> "Audit":
+        if self.expiration_days is not None and self.expiration_days < self.object_lock_days:
+            raise _FieldError(("audit", "expiration_days"), self.expiration_days,
+                              f"must be at least object_lock_days ({self.object_lock_days}): "
+                              "objects cannot be deleted while locked")
+        if self.expiration_days is not None and self.expiration_days <= self.online_days:
+            raise _FieldError(("audit", "expiration_days"), self.expiration_days,
+                              f"must be more than online_days ({self.online_days})")
+        if len(set(self.data_event_buckets)) != len(self.data_event_buckets):
+            raise _FieldError(("audit", "data_event_buckets"), self.data_event_buckets,
+                              "a bucket is named twice")
+        return self
+
+
 class AgencyConfig(_Model):
     """A validated agency file. Build with :func:`load_agency` or ``AgencyConfig.model_validate``."""
 
@@ -291,6 +417,25 @@ class AgencyConfig(_Model):
     network: Network
     cluster: Cluster
     logging: Logging = Logging()
+    audit: Audit = Audit()
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("audit", mode="before")
+    @classmethod
+    def _audit_null(cls, v: Any) -> Any:
+        return Audit() if v is None else v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) > MAX_EXTRA_TAGS:
+            raise ValueError(f"at most {MAX_EXTRA_TAGS} tags (AWS allows 50 per resource; govcdk adds 4)")
+        problems = [_FieldError(("tags", key), value, "; ".join(tag_problems(key, value)) + "; "
+                                + TAGS_LEAVE_BOUNDARY)
+                    for key, value in v.items() if tag_problems(key, value)]
+        if problems:
+            raise _FieldErrors(problems)
+        return v
 
     @field_validator("region")
     @classmethod
@@ -311,6 +456,40 @@ class AgencyConfig(_Model):
         if problems:
             raise _FieldErrors(problems)
         return self
+
+    @model_validator(mode="after")
+    def _audit_for_impact_level(self) -> "AgencyConfig":
+        """Audit choices the impact level forbids: at High, Object Lock in compliance mode and
+        cross-Region replication are required."""
+        problems: list[_FieldError] = []
+        if self.impact_level is ImpactLevel.HIGH:
+            if self.audit.object_lock_mode is ObjectLockMode.GOVERNANCE:
+                problems.append(_FieldError(
+                    ("audit", "object_lock_mode"), "governance",
+                    "impact level high allows compliance only: in governance mode a privileged "
+                    "user can delete audit records before their retention ends (AU-9)"))
+            if self.audit.replication is False:
+                problems.append(_FieldError(
+                    ("audit", "replication"), False,
+                    "impact level high requires replication of the log archive to the other "
+                    "GovCloud Region (AU-9(2), audit records on a physically separate system)"))
+        if problems:
+            raise _FieldErrors(problems)
+        return self
+
+    @property
+    def object_lock_mode(self) -> ObjectLockMode:
+        """``audit.object_lock_mode``, else compliance at impact level High, governance below."""
+        if self.audit.object_lock_mode is not None:
+            return self.audit.object_lock_mode
+        return ObjectLockMode.COMPLIANCE if self.impact_level is ImpactLevel.HIGH else ObjectLockMode.GOVERNANCE
+
+    @property
+    def replicate_audit_logs(self) -> bool:
+        """``audit.replication``, else True at impact level High, False below."""
+        if self.audit.replication is not None:
+            return self.audit.replication
+        return self.impact_level is ImpactLevel.HIGH
 
     @property
     def ami_parameter(self) -> str | None:

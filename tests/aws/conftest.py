@@ -1,14 +1,16 @@
 """Fixtures of the moto tests: one moto account for the whole package (``tests/aws``), entered
 once and left after the package's last test, with each example agency deployed once into it
-(reference: us-gov-west-1; east: us-gov-east-1). Tests that change the deployment restore it
-(see ``test_verify.py``). The harness itself is :mod:`aws.harness`."""
+(reference: us-gov-west-1, its audit replica in us-gov-east-1; east: us-gov-east-1). Tests
+that change the deployment restore it (see ``test_verify.py``). The harness itself is
+:mod:`aws.harness`."""
 
 from __future__ import annotations
 
 import pytest
 from moto import mock_aws
 
-from .harness import cloudtrail_trail_standin, deploy_agency, restrict_default_sg_standin
+from .harness import (bucket_policy_standin, cloudtrail_trail_standin, deploy_agency,
+                      restrict_default_sg_standin)
 
 
 @pytest.fixture(scope="package")
@@ -28,6 +30,7 @@ def moto_account(monkeypatch_package):
     monkeypatch_package.delenv("AWS_PROFILE", raising=False)
     restrict_default_sg_standin(monkeypatch_package)
     cloudtrail_trail_standin(monkeypatch_package)
+    bucket_policy_standin(monkeypatch_package)
     with mock_aws():
         yield
 

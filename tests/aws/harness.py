@@ -8,8 +8,11 @@ the adaptations moto needs, each naming the moto gap it works around.
 - :func:`apply_public_access_blocks`: what CloudFormation does with a bucket's
   ``PublicAccessBlockConfiguration`` and moto's CloudFormation skips;
 - :func:`store_key_policies_as_json`: key policies stored as the KMS API stores them;
-- :func:`restrict_default_sg_standin`, :func:`cloudtrail_trail_standin`: stand-ins for a Lambda
-  handler moto cannot run offline and for the ``AWS::CloudTrail::Trail`` handler moto lacks.
+- :func:`apply_bucket_logging`: what CloudFormation does with a bucket's
+  ``LoggingConfiguration`` and moto's CloudFormation skips;
+- :func:`restrict_default_sg_standin`, :func:`cloudtrail_trail_standin`,
+  :func:`bucket_policy_standin`: stand-ins for a Lambda handler moto cannot run offline and for
+  the ``AWS::CloudTrail::Trail`` and ``AWS::S3::BucketPolicy`` handlers moto lacks.
 
 The fixtures using this live in ``conftest.py`` (package scope: one deployment of each example
 agency for every test of the package).
@@ -45,6 +48,13 @@ MOTO_UNSUPPORTED = {
     **{f"AWS::Backup::{name}": "moto 5.2 CloudFormation has no handler (warns 'not supported'); moto's "
                                "Backup API exists but CloudFormation does not call it"
        for name in ("BackupVault", "BackupPlan", "BackupSelection")},
+    # The audit stacks. moto has APIs for several of these, but its CloudFormation creates none
+    # of them; their properties are asserted on the templates (tests/constructs/
+    # test_audit_logging.py) and govcdk's rules check them. AWS::CloudTrail::Trail and
+    # AWS::S3::BucketPolicy are created by the stand-ins below.
+    **{t: "moto 5.2 CloudFormation has no handler (warns 'not supported')"
+       for t in ("AWS::Config::ConfigurationRecorder", "AWS::Config::DeliveryChannel",
+                 "AWS::GuardDuty::Detector", "AWS::SecurityHub::Hub", "AWS::SecurityHub::Standard")},
 }
 """Resource type -> why moto's CloudFormation does not create it."""
 
@@ -222,16 +232,84 @@ class _TrailStandIn:
         return trail
 
 
+class _BucketPolicyStandIn:
+    """The ``AWS::S3::BucketPolicy`` handler moto 5.2.5's CloudFormation lacks (it warns 'not
+    supported' and creates nothing): put the template's policy (intrinsic functions already
+    resolved by moto) on the bucket through moto's S3 backend, as CloudFormation's
+    PutBucketPolicy does, and report the bucket name as the physical id (AWS CloudFormation
+    User Guide, ``AWS::S3::BucketPolicy``: ``Ref`` returns the bucket name).
+
+    moto evaluates a bucket policy on object requests only, and without conditions (its
+    ``put_bucket_policy`` docstring), so a TLS-deny statement would refuse object reads and
+    writes in these buckets; no test puts or gets objects there."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        from moto.s3.models import s3_backends
+        from moto.utilities.utils import get_partition
+
+        p = cloudformation_json["Properties"]
+        backend = s3_backends[account_id][get_partition(region_name)]
+        bucket = p["Bucket"]
+        backend.put_bucket_policy(bucket, json.dumps(p["PolicyDocument"]).encode())
+        policy = type("BucketPolicy", (), {})()
+        policy.physical_resource_id = bucket
+        policy.is_created = lambda: True
+        policy.delete = lambda account_id, region_name: backend.delete_bucket_policy(bucket)
+        return policy
+
+
+def _register_standin(monkeypatch, model: type, name_property: str | None = None) -> None:
+    """Register ``model`` as moto's CloudFormation handler of ``model.cloudformation_type()``
+    (for the monkeypatch's lifetime); ``name_property`` is the property that names the resource
+    (moto uses it as the physical name), if any."""
+    from moto.cloudformation import parsing
+
+    rtype = model.cloudformation_type()
+    model_map, name_map = parsing.get_model_map, parsing.get_name_type_map
+    monkeypatch.setattr(parsing, "get_model_map", lambda: {**model_map(), rtype: model})
+    if name_property:
+        monkeypatch.setattr(parsing, "get_name_type_map", lambda: {**name_map(), rtype: name_property})
+
+
 def cloudtrail_trail_standin(monkeypatch) -> None:
     """Register :class:`_TrailStandIn` as moto's CloudFormation handler of
     ``AWS::CloudTrail::Trail`` (for the monkeypatch's lifetime)."""
-    from moto.cloudformation import parsing
+    _register_standin(monkeypatch, _TrailStandIn, "TrailName")
 
-    model_map, name_map = parsing.get_model_map, parsing.get_name_type_map
-    monkeypatch.setattr(parsing, "get_model_map",
-                        lambda: {**model_map(), _TrailStandIn.cloudformation_type(): _TrailStandIn})
-    monkeypatch.setattr(parsing, "get_name_type_map",
-                        lambda: {**name_map(), _TrailStandIn.cloudformation_type(): "TrailName"})
+
+def bucket_policy_standin(monkeypatch) -> None:
+    """Register :class:`_BucketPolicyStandIn` as moto's CloudFormation handler of
+    ``AWS::S3::BucketPolicy`` (for the monkeypatch's lifetime)."""
+    _register_standin(monkeypatch, _BucketPolicyStandIn)
+
+
+def apply_bucket_logging(s3, template: dict, summaries: list[dict]) -> None:
+    """What CloudFormation does with ``AWS::S3::Bucket LoggingConfiguration`` (calls
+    PutBucketLogging) and moto 5.2.5's CloudFormation skips: apply it to the deployed bucket.
+    ``DestinationBucketName`` is a ``Ref`` to a bucket of the template, a literal name, or absent
+    (the bucket logs into itself, as CloudFormation defaults it); ``LogFilePrefix`` a literal.
+    moto's PutBucketLogging, like S3, wants the destination to exist in the same Region and to
+    grant ``logging.s3.amazonaws.com`` s3:PutObject on ``<bucket>/<prefix>*`` (the
+    destination's policy, put by :class:`_BucketPolicyStandIn`), so this also checks that grant."""
+    physical = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    for logical_id, res in template["Resources"].items():
+        config = res.get("Properties", {}).get("LoggingConfiguration")
+        if res["Type"] != "AWS::S3::Bucket" or not isinstance(config, dict):
+            continue
+        dest = config.get("DestinationBucketName", {"Ref": logical_id})
+        target = physical[dest["Ref"]] if isinstance(dest, dict) else dest
+        enabled = {"TargetBucket": target, "TargetPrefix": config.get("LogFilePrefix", "")}
+        s3.put_bucket_logging(Bucket=physical[logical_id], BucketLoggingStatus={"LoggingEnabled": enabled})
 
 
 def wait_for_stack(cfn, name: str) -> dict:
@@ -246,8 +324,8 @@ def wait_for_stack(cfn, name: str) -> dict:
 def deploy_template(session: boto3.session.Session, name: str, template: dict,
                     tags: dict[str, str] | None = None) -> list[dict]:
     """Create stack ``name`` from ``template`` (after :data:`MOTO_WORKAROUNDS`) with stack
-    ``tags``, wait for CREATE_COMPLETE, apply :func:`apply_public_access_blocks` and
-:func:`store_key_policies_as_json` and return its
+    ``tags``, wait for CREATE_COMPLETE, apply :func:`apply_public_access_blocks`,
+    :func:`apply_bucket_logging` and :func:`store_key_policies_as_json` and return its
     ListStackResources summaries. moto's 'not supported' warnings for the types in
     :data:`MOTO_UNSUPPORTED` are silenced here (the tests account for those types)."""
     cfn = session.client("cloudformation")
@@ -264,28 +342,42 @@ def deploy_template(session: boto3.session.Session, name: str, template: dict,
         # moto creates the resources when they are first read
         summaries = cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
     assert stack["StackStatus"] == "CREATE_COMPLETE", (name, stack.get("StackStatusReason"))
-    apply_public_access_blocks(session.client("s3"), template, summaries)
+    s3 = session.client("s3")
+    apply_public_access_blocks(s3, template, summaries)
+    apply_bucket_logging(s3, template, summaries)
     store_key_policies_as_json(session.client("kms"), summaries)
     return summaries
 
 
+SERVICES = ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling", "s3", "cloudtrail")
+"""The clients :func:`deploy_agency` returns, by service name."""
+
+
 def deploy_agency(config, templates: dict, assembly: Path) -> tuple[dict, dict[str, list[dict]]]:
-    """Deploy the agency's stacks in order into the current moto account, in the agency's
-    region, as ``cdk deploy`` would (bootstrap version parameter, assets, AMI parameter, the
-    manifest's stack tags). Returns ``(clients by service name, stack name -> resource
-    summaries)``."""
+    """Deploy the agency's stacks in order (:func:`govcdk.stacks.stack_names`) into the current
+    moto account, each in the Region of its cloud assembly environment (the audit replica in
+    the other GovCloud Region), as ``cdk deploy`` would (bootstrap version parameter and file
+    assets in each Region, AMI parameter, the manifest's stack tags). Returns ``(clients,
+    stack name -> resource summaries)``: ``clients`` maps each name of :data:`SERVICES` to the
+    agency Region's client, and each Region deployed to (e.g. ``"us-gov-east-1"``) to that
+    Region's clients by service name."""
     from govcdk.stacks import stack_names
 
-    session = boto3.session.Session(region_name=config.region)
-    clients = {n: session.client(n) for n in ("cloudformation", "ec2", "kms", "ssm", "logs", "autoscaling", "s3")}
-    ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    clients["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
-    if config.ami_parameter:
-        clients["ssm"].put_parameter(Name=config.ami_parameter, Value=ami, Type="String")
     manifest = json.loads((assembly / "manifest.json").read_text())
+    regions = {name: manifest["artifacts"][name]["environment"].rsplit("/", 1)[1] for name in templates}
+    sessions = {r: boto3.session.Session(region_name=r) for r in sorted({*regions.values(), config.region})}
+    by_region = {r: {n: session.client(n) for n in SERVICES} for r, session in sessions.items()}
+    for cl in by_region.values():  # cdk bootstrap, in each Region (another agency may have done it)
+        cl["ssm"].put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String",
+                                Overwrite=True)
+    clients: dict = {**by_region[config.region], **by_region}
+    if config.ami_parameter:
+        ami = clients["ec2"].describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        clients["ssm"].put_parameter(Name=config.ami_parameter, Value=ami, Type="String")
     resources: dict[str, list[dict]] = {}
-    for name in stack_names(config):  # deployment order: keys, network, compute
-        publish_file_assets(clients["s3"], assembly, name)
+    for name in stack_names(config):  # deployment order: keys, audit replica, audit, network, compute
+        region = regions[name]
+        publish_file_assets(by_region[region]["s3"], assembly, name)
         tags = manifest["artifacts"][name]["properties"].get("tags")
-        resources[name] = deploy_template(session, name, templates[name], tags)
+        resources[name] = deploy_template(sessions[region], name, templates[name], tags)
     return clients, resources

@@ -1,6 +1,6 @@
 """Deploy every synthesized stack of both example agencies into moto's CloudFormation, each in
-its region (reference: us-gov-west-1; east: us-gov-east-1; no real AWS: moto serves the APIs
-in-process) and read the result back.
+its region (reference: us-gov-west-1, and its audit replica in us-gov-east-1; east:
+us-gov-east-1; no real AWS: moto serves the APIs in-process) and read the result back.
 
 Every resource must be created, unless its type is listed in MOTO_UNSUPPORTED with the reason.
 MOTO_WORKAROUNDS lists the template adaptations made for moto bugs; each names the bug. The
@@ -10,6 +10,7 @@ harness and the package-scoped deployments are in harness.py and conftest.py.
 from __future__ import annotations
 
 import ast
+import json
 
 import pytest
 
@@ -130,3 +131,73 @@ def test_east_capacity_block_nodes_in_their_availability_zone(deployed_east, eas
     assert len(nodes) == east_config.cluster.node_count == 4
     assert {n["InstanceType"] for n in nodes} == {"p6-b200.48xlarge"}
     assert {n["Placement"]["AvailabilityZone"] for n in nodes} == {"us-gov-east-1b"}
+
+
+def _physical(resources, stack: str, logical_id: str) -> str:
+    (pid,) = [r["PhysicalResourceId"] for r in resources[stack] if r["LogicalResourceId"] == logical_id]
+    return pid
+
+
+def test_audit_buckets_log_group_and_replica(deployed):
+    """The log archive in us-gov-west-1 and its replica in us-gov-east-1, by their deterministic
+    names: encryption (SSE-KMS with the keyring's cloudtrail key, SSE-S3 for server access
+    logs), server access logging into the s3logs bucket of the same Region, the bucket policies
+    (the harness's stand-in puts them), agency tags, the trail's log group kept 365 days under
+    the logs key, the replica key's alias in us-gov-east-1. moto's CloudFormation applies
+    neither Object Lock, versioning, lifecycle nor replication to a bucket, so those are
+    asserted on the templates (tests/constructs/test_audit_logging.py)."""
+    clients, resources = deployed
+    s3, kms = clients["s3"], clients["kms"]
+    names = {lid: _physical(resources, stack, lid) for stack, lid in (
+        ("airx-audit", "ArchiveBucket"), ("airx-audit", "AccessLogBucket"),
+        ("airx-audit-replica", "ReplicaArchiveBucket"), ("airx-audit-replica", "ReplicaAccessLogBucket"))}
+    assert names == {"ArchiveBucket": "airx-audit-archive-111111111111-us-gov-west-1",
+                     "AccessLogBucket": "airx-audit-s3logs-111111111111-us-gov-west-1",
+                     "ReplicaArchiveBucket": "airx-audit-replica-111111111111-us-gov-east-1",
+                     "ReplicaAccessLogBucket": "airx-audit-replica-s3logs-111111111111-us-gov-east-1"}
+    assert s3.get_bucket_location(Bucket=names["ReplicaArchiveBucket"])["LocationConstraint"] == "us-gov-east-1"
+    cloudtrail_key = kms.describe_key(KeyId="alias/airx/cloudtrail")["KeyMetadata"]["Arn"]
+    (rule,) = s3.get_bucket_encryption(Bucket=names["ArchiveBucket"])["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": cloudtrail_key}
+    for name in ("AccessLogBucket", "ReplicaAccessLogBucket"):
+        (rule,) = s3.get_bucket_encryption(Bucket=names[name])["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", name
+    for source, dest in (("ArchiveBucket", "AccessLogBucket"), ("ReplicaArchiveBucket", "ReplicaAccessLogBucket")):
+        logging = s3.get_bucket_logging(Bucket=names[source])["LoggingEnabled"]
+        assert logging == {"TargetBucket": names[dest], "TargetPrefix": f"s3-access-logs/{names[source]}/"}
+    for name in ("AccessLogBucket", "ReplicaAccessLogBucket"):  # logs are not logged again
+        assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=names[name]), name
+    policy = json.loads(s3.get_bucket_policy(Bucket=names["ArchiveBucket"])["Policy"])
+    assert {st.get("Sid") for st in policy["Statement"]} >= {"CloudTrailAclCheck", "CloudTrailWrite"}
+    for name in names.values():
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        assert tags["govcdk:agency"] == "airx" and tags["govcdk:impact-level"] == "high", name
+    (group,) = clients["logs"].describe_log_groups(logGroupNamePrefix="/govcdk/airx/cloudtrail")["logGroups"]
+    assert group["retentionInDays"] == 365
+    assert group["kmsKeyId"] == kms.describe_key(KeyId="alias/airx/logs")["KeyMetadata"]["Arn"]
+    east_aliases = {a["AliasName"] for a in clients["us-gov-east-1"]["kms"].list_aliases()["Aliases"]}
+    assert "alias/airx/audit-replica" in east_aliases
+
+
+def test_audit_trail_created_by_the_standin(deployed):
+    """The trail (created through the harness's AWS::CloudTrail::Trail stand-in) logs every
+    Region into the archive bucket under its prefix, encrypted with the cloudtrail key, and
+    delivers to the 365-day log group."""
+    clients, resources = deployed
+    assert _physical(resources, "airx-audit", "Trail") == "govcdk-airx"
+    trail = clients["cloudtrail"].get_trail(Name="govcdk-airx")["Trail"]
+    assert trail["S3BucketName"] == _physical(resources, "airx-audit", "ArchiveBucket")
+    assert trail["S3KeyPrefix"] == "cloudtrail"
+    assert trail["IsMultiRegionTrail"] is True and trail["IncludeGlobalServiceEvents"] is True
+    assert trail["LogFileValidationEnabled"] is True
+    assert trail["KmsKeyId"] == clients["kms"].describe_key(KeyId="alias/airx/cloudtrail")["KeyMetadata"]["Arn"]
+    assert trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].startswith("/govcdk/airx/cloudtrail")
+    assert clients["cloudtrail"].get_trail_status(Name="govcdk-airx")["IsLogging"] is True
+
+
+def test_east_audit_stack_without_guardduty_and_security_hub(deployed_east):
+    """east.yaml: no replica stack (Moderate), GuardDuty and Security Hub from the landing zone."""
+    _, resources = deployed_east
+    assert sorted(resources) == ["evalx-audit", "evalx-compute", "evalx-keys", "evalx-network"]
+    types = {r["ResourceType"] for r in resources["evalx-audit"]}
+    assert "AWS::S3::Bucket" in types and "AWS::Logs::LogGroup" in types

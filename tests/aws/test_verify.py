@@ -115,19 +115,61 @@ def _failing(report) -> set[tuple[str, str, str]]:
 
 def _expected_pass(templates: dict[str, dict]) -> dict[tuple[str, str, str], Status]:
     """One PASS per rule and resource of its types in the templates (every resource of those
-    types is created by moto: none is in MOTO_UNSUPPORTED)."""
-    return {(rule_id, stack, lid): Status.PASS
+    types is created by moto: none is in MOTO_UNSUPPORTED), except GOV-VERIFY-S3-002 on the
+    buckets of :func:`_access_log_destinations`: NOT_APPLICABLE."""
+    exempt = {(stack, lid) for stack, lid in _access_log_destinations(templates)}
+    return {(rule_id, stack, lid): Status.NOT_APPLICABLE
+            if rule_id == "GOV-VERIFY-S3-002" and (stack, lid) in exempt else Status.PASS
             for stack, t in templates.items() for lid, res in t["Resources"].items()
             for rule_id, types in RULE_TYPES.items() if res["Type"] in types}
 
 
+def _access_log_destinations(templates: dict[str, dict]) -> set[tuple[str, str]]:
+    """(stack, logical id) of each bucket that a bucket of the same template names, by ``Ref``,
+    as its ``LoggingConfiguration.DestinationBucketName`` and whose default encryption is
+    SSE-S3 (``AES256``): S3 allows only SSE-S3 on a server access log destination."""
+    out = set()
+    for stack, t in templates.items():
+        for res in t["Resources"].values():
+            dest = res.get("Properties", {}).get("LoggingConfiguration", {}).get("DestinationBucketName")
+            if res["Type"] == "AWS::S3::Bucket" and isinstance(dest, dict):
+                target = t["Resources"][dest["Ref"]]["Properties"]["BucketEncryption"]
+                if all(r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+                       for r in target["ServerSideEncryptionConfiguration"]):
+                    out.add((stack, dest["Ref"]))
+    return out
+
+
+def _in_region(templates: dict[str, dict], assembly, region: str) -> dict[str, dict]:
+    """The templates whose cloud assembly environment is ``region``."""
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return {name: t for name, t in templates.items()
+            if manifest["artifacts"][name]["environment"].endswith(f"/{region}")}
+
+
 # ------------------------------------------------------------------------ clean deployments
 
-def test_reference_agency_verifies_clean(deployed, reference_templates, reference_config, west):
+def test_reference_agency_verifies_clean(deployed, reference_templates, reference_assembly,
+                                        reference_config, west):
+    """us-gov-west-1: keys, audit (trail, archive and access-log buckets, log group), network,
+    compute; us-gov-east-1: the audit replica. Every finding PASS but SSE-KMS on the two
+    server access log buckets (SSE-S3 by S3's rule): NOT_APPLICABLE, as GOV-S3-006 says."""
     report = verify(west, WEST, agency=reference_config.agency.code)
-    assert sorted(t.stack for t in report.templates) == sorted(reference_templates)
+    templates = _in_region(reference_templates, reference_assembly, WEST)
+    assert sorted(t.stack for t in report.templates) == sorted(templates) == [
+        "airx-audit", "airx-compute", "airx-keys", "airx-network"]
     assert all(t.path.startswith("arn:aws-us-gov:cloudformation:us-gov-west-1:") for t in report.templates)
-    assert _verdicts(report) == _expected_pass(reference_templates)
+    assert _verdicts(report) == _expected_pass(templates)
+    assert not report.failing
+    replica = verify(boto3.Session(region_name=EAST), EAST, agency=reference_config.agency.code)
+    assert [t.stack for t in replica.templates] == ["airx-audit-replica"]
+    assert _verdicts(replica) == _expected_pass({"airx-audit-replica": reference_templates["airx-audit-replica"]})
+    assert not replica.failing
+    exempt = {(f.stack, f.logical_id): f.message for f in report.findings + replica.findings
+              if f.status is Status.NOT_APPLICABLE}
+    assert set(exempt) == {("airx-audit", "AccessLogBucket"), ("airx-audit-replica", "ReplicaAccessLogBucket")}
+    assert "S3 server access log destination (of ArchiveBucket) with SSE-S3" in exempt[("airx-audit", "AccessLogBucket")]
+    assert "(of ReplicaArchiveBucket)" in exempt[("airx-audit-replica", "ReplicaAccessLogBucket")]
     by_rule = {}
     for f in report.findings:
         by_rule.setdefault(f.rule_id, []).append(f)
@@ -185,11 +227,13 @@ def test_gaps_stack_fails_each_rule_for_its_reason(samples, west):
     assert trail.message.startswith(_physical(samples["verify-gaps"], "QuietTrail") + ": ")
 
 
-def test_default_selection_is_the_govcdk_tagged_stacks(deployed, samples, reference_templates, west):
+def test_default_selection_is_the_govcdk_tagged_stacks(deployed, samples, reference_templates,
+                                                       reference_assembly, west):
     """Without --stack or --agency: the stacks tagged govcdk:agency (the agency's, whose
     manifest tags the harness sets as cdk deploy does), not the untagged samples."""
     report = verify(west, WEST)
-    assert sorted(t.stack for t in report.templates) == sorted(reference_templates)
+    assert sorted(t.stack for t in report.templates) == sorted(_in_region(reference_templates,
+                                                                          reference_assembly, WEST))
 
 
 def test_missing_stack_and_empty_selection(west):
@@ -349,6 +393,43 @@ def test_break_bucket_encryption(samples, west):
     assert not verify(west, WEST, stacks=["verify-sample"]).failing
 
 
+def test_access_log_bucket_exempt_only_while_it_receives_access_logs(deployed, reference_assembly, west):
+    """The SSE-S3 access-log bucket is NOT_APPLICABLE for GOV-VERIFY-S3-002 because the archive
+    bucket logs into it (GetBucketLogging), as GOV-S3-006 judges the template; with the
+    archive's logging turned off it is an SSE-S3 bucket like any other and fails; with SSE-KMS
+    under a customer-managed key it is judged as any bucket and passes."""
+    from govcdk.policies import check
+
+    clients, resources = deployed
+    s3 = clients["s3"]
+    archive = _physical(resources["airx-audit"], "ArchiveBucket")
+    access = _physical(resources["airx-audit"], "AccessLogBucket")
+    template = check([reference_assembly], rule_patterns=["GOV-S3-006"])
+    assert {f.logical_id: f.status for f in template.findings if f.stack == "airx-audit"} == {
+        "ArchiveBucket": Status.PASS, "AccessLogBucket": Status.NOT_APPLICABLE}
+
+    def s3_002(report) -> dict[str, Status]:
+        return {f.logical_id: f.status for f in report.findings if f.rule_id == "GOV-VERIFY-S3-002"}
+
+    assert s3_002(verify(west, WEST, stacks=["airx-audit"])) == {
+        "ArchiveBucket": Status.PASS, "AccessLogBucket": Status.NOT_APPLICABLE}
+    logging = s3.get_bucket_logging(Bucket=archive)["LoggingEnabled"]
+    with _broken(lambda: s3.put_bucket_logging(Bucket=archive, BucketLoggingStatus={}),
+                 lambda: s3.put_bucket_logging(Bucket=archive, BucketLoggingStatus={"LoggingEnabled": logging})):
+        report = verify(west, WEST, stacks=["airx-audit"])
+        _assert_only(report, "GOV-VERIFY-S3-002", "airx-audit", "AccessLogBucket",
+                     f"{access}: default encryption SSEAlgorithm AES256")
+    key = clients["kms"].describe_key(KeyId="alias/airx/cloudtrail")["KeyMetadata"]["Arn"]
+    before = s3.get_bucket_encryption(Bucket=access)["ServerSideEncryptionConfiguration"]
+    kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]}
+    with _broken(lambda: s3.put_bucket_encryption(Bucket=access, ServerSideEncryptionConfiguration=kms),
+                 lambda: s3.put_bucket_encryption(Bucket=access, ServerSideEncryptionConfiguration=before)):
+        assert s3_002(verify(west, WEST, stacks=["airx-audit"])) == {
+            "ArchiveBucket": Status.PASS, "AccessLogBucket": Status.PASS}
+    assert s3_002(verify(west, WEST, stacks=["airx-audit"])) == {
+        "ArchiveBucket": Status.PASS, "AccessLogBucket": Status.NOT_APPLICABLE}
+
+
 def test_break_trail_stopped(samples, west):
     cloudtrail = boto3.client("cloudtrail", region_name=WEST)
     trail = _physical(samples["verify-sample"], "Trail")
@@ -401,7 +482,8 @@ def test_cli_clean_agency(deployed, tmp_path):
     assert "Result: 0 failing findings" in result.output
     report = json.loads(out.read_text())
     assert report["summary"]["failing"] == 0
-    assert {t["stack"] for t in report["templates"]} == {"airx-keys", "airx-network", "airx-compute"}
+    assert {t["stack"] for t in report["templates"]} == {"airx-keys", "airx-audit", "airx-network",
+                                                         "airx-compute"}
     assert all(t["region"] == WEST for t in report["templates"])
 
 
@@ -615,6 +697,49 @@ def test_asymmetric_key_is_judged_on_key_state_only():
     ctx.cache[("kms-key", "k-1")] = {**ctx.cache[("kms-key", "k-1")], "KeyState": "PendingDeletion"}
     (failed,) = check_kms_key(res, ctx)
     assert failed.status is Status.FAIL and "KeyState is PendingDeletion" in failed.message
+
+
+def test_access_log_destination_sources_and_encryption_shapes():
+    """GOV-VERIFY-S3-002 through a stub API (no moto): the sources named (``itself``, a logical
+    id of the same stack, ``<stack>/<logical id>`` of another), SSE-S3 given as AES256 rules or
+    as no configuration at all (S3's default), and a mixed configuration judged as usual."""
+    from govcdk.verify._aws import Absent
+    from govcdk.verify.rules import DeployedResource, VerifyContext, check_bucket_encryption
+
+    bucket = "AWS::S3::Bucket"
+    logs = DeployedResource("a", "id-a", "Logs", "logs-bucket", bucket)
+    own = DeployedResource("a", "id-a", "Own", "own-bucket", bucket)
+    data = DeployedResource("b", "id-b", "Data", "data-bucket", bucket)
+    targets = {"logs-bucket": None, "own-bucket": "own-bucket", "data-bucket": "logs-bucket"}
+    encryption: dict[str, object] = {}
+
+    class Api:
+        def call(self, service, method, *, expect=frozenset(), **params):
+            if method == "get_bucket_logging":
+                target = targets[params["Bucket"]]
+                return {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": ""}} if target else {}
+            assert method == "get_bucket_encryption", method
+            return encryption[params["Bucket"]]
+
+    def judge(res):
+        ctx = VerifyContext(api=Api(), region=WEST, account=None, run=(logs, own, data))
+        returned = check_bucket_encryption(res, ctx)
+        return returned if isinstance(returned, list) else [returned]
+
+    def sse(*algorithms):
+        return {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": a}} for a in algorithms]}}
+
+    encryption.update({"logs-bucket": sse("AES256"), "own-bucket": Absent(
+        "ServerSideEncryptionConfigurationNotFoundError"), "data-bucket": sse("AES256")})
+    (r,) = judge(logs)
+    assert r.status is Status.NOT_APPLICABLE and "(of b/Data) with SSE-S3" in r.message
+    (r,) = judge(own)
+    assert r.status is Status.NOT_APPLICABLE and "(of itself)" in r.message
+    (r,) = judge(data)    # nothing logs into it: an SSE-S3 bucket like any other
+    assert r.status is Status.FAIL and "SSEAlgorithm AES256" in r.message
+    encryption["logs-bucket"] = sse("AES256", "aws:kms")    # not SSE-S3 only: judged as usual
+    assert [x.status for x in judge(logs)] == [Status.FAIL, Status.FAIL]
 
 
 # ----------------------------------------------------------------------- rules and writers

@@ -82,7 +82,7 @@ def test_no_statement_allows_the_star_principal(synthesized):
 
 @pytest.mark.parametrize("purpose, service", [
     ("ebs", "ec2"), ("fsx", "fsx"), ("s3-data", "s3"), ("secrets", "secretsmanager"),
-    ("backup", "backup"), ("ssm-sessions", "ssm"),
+    ("backup", "backup"), ("ssm-sessions", "ssm"), ("cloudtrail", "s3"),
 ])
 def test_users_only_through_the_purpose_service_and_account(synthesized, purpose, service):
     region, t, _ = synthesized

@@ -18,6 +18,9 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_logs as logs
 
+from govcdk.constructs._log_buckets import ACCESS_LOG_SSE_S3_REASON, NAG_REPLICATION, NAG_SSE_KMS
+from govcdk.constructs.audit_logging import no_replication_reason
+from govcdk.constructs.audit_replica import replica_access_log_reason, replica_archive_reason
 from govcdk.constructs.gpu_cluster import (ALL_TRAFFIC_NAG_RULE, EFA_LUSTRE_ALL_TRAFFIC_REASON,
                                            NODES_ALL_TRAFFIC_REASON)
 from govcdk.policies.suppressions import tool_acknowledgements
@@ -26,21 +29,36 @@ pytestmark = pytest.mark.synth
 
 NIST = "NIST.800.53.R5"
 
-# What each agency acknowledges, by construct path: the all-traffic ingress rules between the
-# GPU cluster's own security groups (EFA), which cdk-nag's EC2RestrictedCommonPorts fails
-# whatever the source. The reference agency has an EFA Lustre file system, east has none.
+# What each agency acknowledges, (construct path, rule) -> reason:
+# - the all-traffic ingress rules between the GPU cluster's own security groups (EFA), which
+#   cdk-nag's EC2RestrictedCommonPorts fails whatever the source (the reference agency has an
+#   EFA Lustre file system, east has none);
+# - S3DefaultEncryptionKMS on the server access log buckets, where S3 allows only SSE-S3;
+# - S3BucketReplicationEnabled where there is nothing to replicate to: the replica buckets in
+#   the other GovCloud Region (reference, High), the archive below High (east, Moderate).
 NODES_SELF = "{code}-compute/Cluster/SecurityGroup/from {code}computeClusterSecurityGroup{h}:ALL TRAFFIC"
 EXPECTED = {
     "reference": {
-        NODES_SELF.format(code="airx", h="96B9D998"): NODES_ALL_TRAFFIC_REASON,
-        "airx-compute/Cluster/SecurityGroup/from airxcomputeClusterFileSystemSecurityGroup9327126E:ALL TRAFFIC":
-            EFA_LUSTRE_ALL_TRAFFIC_REASON,
-        "airx-compute/Cluster/FileSystemSecurityGroup/from airxcomputeClusterFileSystemSecurityGroup9327126E:"
-        "ALL TRAFFIC": EFA_LUSTRE_ALL_TRAFFIC_REASON,
-        "airx-compute/Cluster/FileSystemSecurityGroup/from airxcomputeClusterSecurityGroup96B9D998:ALL TRAFFIC":
-            EFA_LUSTRE_ALL_TRAFFIC_REASON,
+        (NODES_SELF.format(code="airx", h="96B9D998"), ALL_TRAFFIC_NAG_RULE): NODES_ALL_TRAFFIC_REASON,
+        ("airx-compute/Cluster/SecurityGroup/from airxcomputeClusterFileSystemSecurityGroup9327126E:ALL TRAFFIC",
+         ALL_TRAFFIC_NAG_RULE): EFA_LUSTRE_ALL_TRAFFIC_REASON,
+        ("airx-compute/Cluster/FileSystemSecurityGroup/from airxcomputeClusterFileSystemSecurityGroup9327126E:"
+         "ALL TRAFFIC", ALL_TRAFFIC_NAG_RULE): EFA_LUSTRE_ALL_TRAFFIC_REASON,
+        ("airx-compute/Cluster/FileSystemSecurityGroup/from airxcomputeClusterSecurityGroup96B9D998:ALL TRAFFIC",
+         ALL_TRAFFIC_NAG_RULE): EFA_LUSTRE_ALL_TRAFFIC_REASON,
+        ("airx-audit/Audit/AccessLogBucket/Resource", NAG_SSE_KMS): ACCESS_LOG_SSE_S3_REASON,
+        ("airx-audit-replica/Replica/AccessLogBucket/Resource", NAG_SSE_KMS): ACCESS_LOG_SSE_S3_REASON,
+        ("airx-audit-replica/Replica/AccessLogBucket/Resource", NAG_REPLICATION):
+            replica_access_log_reason("us-gov-west-1", "us-gov-east-1"),
+        ("airx-audit-replica/Replica/ArchiveBucket/Resource", NAG_REPLICATION):
+            replica_archive_reason("us-gov-west-1"),
     },
-    "east": {NODES_SELF.format(code="evalx", h="F0461869"): NODES_ALL_TRAFFIC_REASON},
+    "east": {
+        (NODES_SELF.format(code="evalx", h="F0461869"), ALL_TRAFFIC_NAG_RULE): NODES_ALL_TRAFFIC_REASON,
+        ("evalx-audit/Audit/AccessLogBucket/Resource", NAG_SSE_KMS): ACCESS_LOG_SSE_S3_REASON,
+        ("evalx-audit/Audit/AccessLogBucket/Resource", NAG_REPLICATION): no_replication_reason("moderate"),
+        ("evalx-audit/Audit/ArchiveBucket/Resource", NAG_REPLICATION): no_replication_reason("moderate"),
+    },
 }
 
 
@@ -76,8 +94,8 @@ def test_acknowledged_rules_are_the_expected_ones_with_their_reasons(agency, req
         print(f"\ncdk-nag {NIST} acknowledgements in the {agency} agency ({len(acked)}):")
         for stack, path, rule, reason in acked:
             print(f"  {rule} on {path}: {reason}")
-    assert {path: reason for _, path, rule, reason in acked if rule == ALL_TRAFFIC_NAG_RULE} == EXPECTED[agency]
-    assert [rule for *_, rule, _ in acked] == [ALL_TRAFFIC_NAG_RULE] * len(EXPECTED[agency])
+    assert {(path, rule): reason for _, path, rule, reason in acked} == EXPECTED[agency]
+    assert len(acked) == len(EXPECTED[agency])    # each once
 
 
 def test_the_pack_reports_what_it_should_in_this_environment():

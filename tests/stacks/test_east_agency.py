@@ -10,14 +10,38 @@ import json
 from govcdk import govcloud
 from govcdk.policies.engine import check
 from govcdk.scanners import cfnlint
+from tests_support import untagged_resources
 
 
-def test_three_stacks_in_us_gov_east_1(east_assembly):
+def test_four_stacks_in_us_gov_east_1(east_assembly, east_config):
+    """Moderate: keys, audit, network, compute; no replica (AU-9(2) is a High control)."""
+    from govcdk.stacks import stack_names
+
     manifest = json.loads((east_assembly / "manifest.json").read_text())
     stacks = {k: v for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack"}
-    assert sorted(stacks) == ["evalx-compute", "evalx-keys", "evalx-network"]
+    assert stack_names(east_config) == ["evalx-keys", "evalx-audit", "evalx-network", "evalx-compute"]
+    assert sorted(stacks) == sorted(stack_names(east_config))
     for art in stacks.values():
         assert art["environment"] == "aws://222222222222/us-gov-east-1"
+        assert art["properties"]["terminationProtection"] is True
+
+
+def test_every_resource_is_tagged(east_templates):
+    regions = {name: "us-gov-east-1" for name in east_templates}
+    assert untagged_resources(east_templates, regions) == []
+    tags = {t["Key"]: t["Value"] for t in east_templates["evalx-audit"]["Resources"]["ArchiveBucket"]["Properties"]["Tags"]}
+    assert tags == {"govcdk:agency": "evalx", "govcdk:system-id": "EVALX-0002",
+                    "govcdk:impact-level": "moderate", "govcdk:data-classification": "cui"}
+
+
+def test_audit_services_from_the_landing_zone_are_not_created(east_templates):
+    """east.yaml declares GuardDuty and Security Hub provided by the landing zone: neither is
+    created, the declaration is in the template's metadata; the trail and AWS Config are."""
+    audit = east_templates["evalx-audit"]
+    types = {r["Type"] for r in audit["Resources"].values()}
+    assert not {"AWS::GuardDuty::Detector", "AWS::SecurityHub::Hub", "AWS::SecurityHub::Standard"} & types
+    assert {"AWS::CloudTrail::Trail", "AWS::Config::ConfigurationRecorder", "AWS::Config::DeliveryChannel"} <= types
+    assert audit["Metadata"]["govcdk"]["audit"] == {"landing_zone": ["guardduty", "security_hub"]}
 
 
 def test_region_specific_values(east_templates):
@@ -35,9 +59,12 @@ def test_region_specific_values(east_templates):
     services = {r["Properties"]["ServiceName"] for r in network["Resources"].values()
                 if r["Type"] == "AWS::EC2::VPCEndpoint" and isinstance(r["Properties"]["ServiceName"], str)}
     assert "com.amazonaws.us-gov-east-1.kms" in services
-    retention = {r["Properties"]["RetentionInDays"] for r in network["Resources"].values()
-                 if r["Type"] == "AWS::Logs::LogGroup"}
+    retention = {r["Properties"]["RetentionInDays"] for t in (network, east_templates["evalx-audit"])
+                 for r in t["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"}
     assert retention == {731}
+    # Moderate: Object Lock in governance mode.
+    lock = east_templates["evalx-audit"]["Resources"]["ArchiveBucket"]["Properties"]["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 913}
 
 
 def test_capacity_block_cluster_in_us_gov_east_1b(east_templates):

@@ -22,12 +22,17 @@ DEFAULT_PURPOSES: tuple[str, ...] = (
 
 VIA_SERVICE: Mapping[str, str] = {
     "ebs": "ec2", "fsx": "fsx", "s3-data": "s3", "secrets": "secretsmanager",
-    "backup": "backup", "ssm-sessions": "ssm",
+    "backup": "backup", "ssm-sessions": "ssm", "cloudtrail": "s3",
 }
 """The AWS service (``kms:ViaService`` = ``<service>.<region>.amazonaws.com``) through which
-principals of the account may use each purpose's key. ``logs`` and ``cloudtrail`` keys are
-used by their service principals instead (see :class:`AgencyKeyring`). A purpose not listed
-here has no user statement until ``via_services`` names its service."""
+principals of the account may use each purpose's key. The ``cloudtrail`` key encrypts the log
+archive (:class:`~govcdk.constructs.AuditLogging`): CloudTrail uses it through its service
+statement, and the account's roles (the AWS Config delivery role, the S3 replication role,
+auditors reading the logs) only through Amazon S3 and only with an IAM policy that allows it
+(AWS CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail", "Enable
+CloudTrail log file decrypt permissions"). The ``logs`` key is used by its service principals
+only (see :class:`AgencyKeyring`). A purpose not listed here has no user statement until
+``via_services`` names its service."""
 
 ADMIN_ACTIONS: tuple[str, ...] = (
     "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey",
@@ -92,7 +97,8 @@ class AgencyKeyring(Construct):
     - ``cloudtrail`` key: CloudTrail (``cloudtrail.amazonaws.com``) may generate data keys for
       this account's trails only (``aws:SourceArn`` and the encryption context
       ``kms:EncryptionContext:aws:cloudtrail:arn``; CloudTrail User Guide, "Configure AWS KMS
-      key policies for CloudTrail").
+      key policies for CloudTrail"); and, like the other purposes, the account's principals
+      through Amazon S3 (:data:`VIA_SERVICE`), to write and read the log archive.
     - ``ebs`` key: the EC2 Auto Scaling service-linked role
       (``arn:<partition>:iam::<account>:role/aws-service-role/autoscaling.amazonaws.com/
       AWSServiceRoleForAutoScaling``) may use the key and create grants for AWS resources, or

@@ -10,6 +10,7 @@ from typing import Sequence
 from aws_cdk import App, IPolicyValidationPlugin, Validations
 
 from govcdk.config import AgencyConfig
+from govcdk.stacks.audit_stack import AuditReplicaStack, AuditStack
 from govcdk.stacks.compute_stack import ComputeStack
 from govcdk.stacks.keys_stack import KeysStack
 from govcdk.stacks.network_stack import NetworkStack
@@ -42,9 +43,15 @@ for an ``App`` of your own to synthesize exactly as ``govcdk synth`` does."""
 
 
 def stack_names(config: AgencyConfig) -> list[str]:
-    """Stack names in deployment order: keys, network, compute."""
+    """Stack names in deployment order: ``<code>-keys``, then ``<code>-audit-replica`` (in the
+    other GovCloud Region, only when the log archive replicates: always at High), then
+    ``<code>-audit``, ``<code>-network``, ``<code>-compute``.
+
+    The replica comes before the audit stack because S3 refuses a replication rule whose
+    destination bucket does not exist yet (Amazon S3 User Guide, "Setting up replication")."""
     code = config.agency.code
-    return [f"{code}-keys", f"{code}-network", f"{code}-compute"]
+    replica = [f"{code}-audit-replica"] if config.replicate_audit_logs else []
+    return [f"{code}-keys", *replica, f"{code}-audit", f"{code}-network", f"{code}-compute"]
 
 
 def build_app(config: AgencyConfig, outdir: str | Path | None = None, *,
@@ -76,9 +83,15 @@ def build_app(config: AgencyConfig, outdir: str | Path | None = None, *,
     )
     if validation:
         Validations.of(app).add_plugins(*validation)
-    keys_name, network_name, compute_name = stack_names(config)
-    keys = KeysStack(app, keys_name, config=config)
-    # Cross-stack references (key ARNs, VPC and subnet ids) order the deployment by themselves.
-    network = NetworkStack(app, network_name, config=config, keyring=keys.keyring)
-    ComputeStack(app, compute_name, config=config, keyring=keys.keyring, network=network.network)
+    code = config.agency.code
+    keys = KeysStack(app, f"{code}-keys", config=config)
+    # Cross-stack references (key ARNs, VPC and subnet ids) order the deployment by themselves;
+    # the replica is in another Region and only named, so its order is stated.
+    replica = AuditReplicaStack(app, f"{code}-audit-replica", config=config) \
+        if config.replicate_audit_logs else None
+    audit = AuditStack(app, f"{code}-audit", config=config, keyring=keys.keyring)
+    if replica is not None:
+        audit.add_stack_dependency(replica, "S3 replication needs the destination buckets to exist")
+    network = NetworkStack(app, f"{code}-network", config=config, keyring=keys.keyring)
+    ComputeStack(app, f"{code}-compute", config=config, keyring=keys.keyring, network=network.network)
     return app

@@ -77,6 +77,7 @@ def verify(clients: Any, region: str, stacks: Sequence[str] | None = None, *,
     cache: dict[Any, Any] = {}
     queue = _select_stacks(api, region, stacks, agency)
     seen: set[str] = set()
+    read: list[tuple[str, list[DeployedResource]]] = []
     while queue:
         stack = queue.pop(0)
         if stack["StackId"] in seen:
@@ -85,10 +86,15 @@ def verify(clients: Any, region: str, stacks: Sequence[str] | None = None, *,
         info, resources, nested = _read_stack(api, region, stack, chosen)
         report.templates.append(info)
         queue.extend(nested)
-        account = _account_of(stack["StackId"])
+        read.append((stack["StackId"], resources))
+    # Every stack is read before any check: a check may look at the run's other resources
+    # (which buckets deliver server access logs to a bucket, GOV-VERIFY-S3-002).
+    run = tuple(res for _, resources in read for res in resources)
+    for stack_id, resources in read:
+        account = _account_of(stack_id)
         for rule in chosen:
             ctx = VerifyContext(api=api, region=region, account=account,
-                                params=dict(rule.parameters), cache=cache)
+                                params=dict(rule.parameters), cache=cache, run=run)
             for res in resources:
                 if res.type in rule.resource_types:
                     report.findings.append(_finding(rule, res, _run(rule, res, ctx)))

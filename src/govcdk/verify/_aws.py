@@ -32,6 +32,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("s3", "get_bucket_encryption"): ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
     ("s3", "get_public_access_block"): ("GetPublicAccessBlock",
                                         "s3:GetBucketPublicAccessBlock"),
+    ("s3", "get_bucket_logging"): ("GetBucketLogging", "s3:GetBucketLogging"),
     ("s3control", "get_public_access_block"): ("GetPublicAccessBlock (account)",
                                                "s3:GetAccountPublicAccessBlock"),
     ("cloudtrail", "get_trail"): ("GetTrail", "cloudtrail:GetTrail"),

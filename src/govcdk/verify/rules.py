@@ -31,6 +31,7 @@ from ..policies.model import CheckResult, Rule, Severity
 from ._aws import Absent, Api
 
 NIST = "NIST SP 800-53 Rev 5"
+BUCKET = "AWS::S3::Bucket"
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,16 @@ class DeployedResource:
 class VerifyContext:
     """What a verify check reads through: ``api`` (:class:`~govcdk.verify._aws.Api`), the
     ``region``, the ``account`` id of the stack (from its stack id ARN; ``None`` when the ARN
-    does not say), ``params`` (the rule's parameters) and a ``cache`` shared by every check of a
-    run so each resource is read once."""
+    does not say), ``params`` (the rule's parameters), a ``cache`` shared by every check of a
+    run so each resource is read once, and ``run``: every resource of the rules' types in the
+    stacks of the run (as the template engine's run resources)."""
 
     api: Api
     region: str
     account: str | None
     params: Mapping[str, Any] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
+    run: tuple[DeployedResource, ...] = ()
 
     def cached(self, key: Any, read: Callable[[], Any]) -> Any:
         if key not in self.cache:
@@ -97,6 +100,24 @@ class VerifyContext:
                     return g
             return None
         return self.cached(("log-group", name), read)
+
+    def logging_target(self, bucket: str) -> str | None:
+        """The bucket that ``bucket``'s server access logs go to (GetBucketLogging
+        ``LoggingEnabled.TargetBucket``), ``None`` when logging is off or the bucket is gone."""
+        def read() -> Any:
+            r = self.api.call("s3", "get_bucket_logging", Bucket=bucket, expect={"NoSuchBucket"})
+            return ((r.get("LoggingEnabled") or {}).get("TargetBucket") or None) if r else None
+        return self.cached(("bucket-logging", bucket), read)
+
+    def server_access_log_sources(self, res: DeployedResource) -> list[str]:
+        """The buckets of the run (``res`` itself included, as ``"itself"``) whose server access
+        logs go to bucket ``res``: logical ids, ``<stack>/<logical id>`` for another stack's."""
+        out = []
+        for other in self.run:
+            if other.type == BUCKET and self.logging_target(other.physical_id) == res.physical_id:
+                out.append("itself" if other == res else other.logical_id if other.stack == res.stack
+                           else f"{other.stack}/{other.logical_id}")
+        return sorted(set(out))
 
     def account_public_access_block(self) -> dict[str, Any]:
         """The account's S3 Block Public Access settings (S3 Control GetPublicAccessBlock),
@@ -294,18 +315,44 @@ def check_bucket_public_access(res: DeployedResource, ctx: VerifyContext) -> Che
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
+def _access_log_destination_on_sse_s3(res: DeployedResource, ctx: VerifyContext,
+                                      rules: list[dict[str, Any]] | None) -> CheckResult | None:
+    """NOT_APPLICABLE for a bucket that receives server access logs of a bucket of the run and
+    whose default encryption is SSE-S3 (every rule ``AES256``, or no configuration), as
+    GOV-S3-006 judges the template: S3 supports only SSE-S3 default encryption on a server
+    access log destination (Amazon S3 User Guide, "Enabling Amazon S3 server access logging").
+    ``None`` otherwise (judged as any bucket)."""
+    if rules is not None and (not rules or any(
+            (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") != "AES256"
+            for rule in rules)):
+        return None
+    sources = ctx.server_access_log_sources(res)
+    if not sources:
+        return None
+    return CheckResult.not_applicable(
+        f"S3 server access log destination (of {', '.join(sources)}) with SSE-S3: S3 supports only "
+        f"SSE-S3 default encryption there (Amazon S3 User Guide, \"Enabling Amazon S3 server "
+        f"access logging\"), so a customer-managed key cannot be used")
+
+
 def check_bucket_encryption(res: DeployedResource, ctx: VerifyContext) -> CheckResult | list[CheckResult]:
     r = ctx.api.call("s3", "get_bucket_encryption", Bucket=res.physical_id,
                      expect={"ServerSideEncryptionConfigurationNotFoundError", "NoSuchBucket"})
     if isinstance(r, Absent):
         if r.code == "NoSuchBucket":
             return _gone("bucket")
+        exempt = _access_log_destination_on_sse_s3(res, ctx, None)
+        if exempt is not None:
+            return exempt
         return CheckResult.failed("no default encryption configuration (S3 encrypts with SSE-S3, "
                                   "not a customer-managed key)", ("GetBucketEncryption",))
     rules = (r.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
     if not rules:
         return CheckResult.failed("the default encryption configuration has no rule",
                                   ("GetBucketEncryption",))
+    exempt = _access_log_destination_on_sse_s3(res, ctx, rules)
+    if exempt is not None:
+        return exempt
     out: list[CheckResult] = []
     keys: list[str] = []
     for i, rule in enumerate(rules):
@@ -491,12 +538,16 @@ VERIFY_RULES: tuple[Rule, ...] = (
               "SC-28(1) asks for cryptographic protection under keys the agency controls. A "
               "bucket's default encryption can be changed to SSE-S3 or to the AWS managed "
               "aws/s3 key after deployment; GetBucketEncryption and DescribeKey (KeyManager "
-              "CUSTOMER) show the key in use."),
+              "CUSTOMER) show the key in use. As GOV-S3-006: a bucket on SSE-S3 that receives "
+              "the server access logs of a bucket of the run (GetBucketLogging TargetBucket) "
+              "is NOT_APPLICABLE, since S3 supports only SSE-S3 default encryption on a server "
+              "access log destination."),
           remediation="PutBucketEncryption with SSEAlgorithm aws:kms and a customer-managed "
                       "KMSMasterKeyID.",
           check=check_bucket_encryption,
-          references=("Amazon S3 API Reference: GetBucketEncryption",
-                      "Amazon S3 User Guide: Setting default server-side encryption behavior")),
+          references=("Amazon S3 API Reference: GetBucketEncryption, GetBucketLogging",
+                      "Amazon S3 User Guide: Setting default server-side encryption behavior; "
+                      "Enabling Amazon S3 server access logging")),
     _rule("GOV-VERIFY-CLOUDTRAIL-001", "deployed_trail_logging_multi_region",
           "Deployed CloudTrail trails are logging, cover every Region and record global service "
           "events", ("AWS::CloudTrail::Trail",),

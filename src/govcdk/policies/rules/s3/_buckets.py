@@ -27,6 +27,9 @@ LOAD_BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 AUDIT_REFERRER_TYPES = (TRAIL, FLOW_LOG, BUCKET, LOAD_BALANCER)
 _S3_ARN = re.compile(r"^arn:[a-z-]+:s3:::([^/]*)(/.*)?$")
 
+ACCESS_LOG_KIND = "access-log destination"
+"""The ``kind`` of an :class:`AuditReference` made by a bucket's server access logging."""
+
 
 def label(ctx: Any, res: Any) -> str:
     """A resource's logical id, with its stack when it is not the checked template's."""
@@ -132,13 +135,13 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
             config = props.get("LoggingConfiguration")
             path = ("Properties", "LoggingConfiguration")
             if isinstance(config, Unknown):
-                yield AuditReference(res, "access-log destination", config, path)
+                yield AuditReference(res, ACCESS_LOG_KIND, config, path)
             elif isinstance(config, dict):
                 dest = config.get("DestinationBucketName")
                 if dest is None:    # logs into the bucket itself
-                    yield AuditReference(res, "access-log destination", res_ref(res), path)
+                    yield AuditReference(res, ACCESS_LOG_KIND, res_ref(res), path)
                 else:
-                    yield AuditReference(res, "access-log destination", dest,
+                    yield AuditReference(res, ACCESS_LOG_KIND, dest,
                                          path + ("DestinationBucketName",))
         elif res.type == LOAD_BALANCER:
             attrs = props.get("LoadBalancerAttributes")
@@ -162,6 +165,33 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
 def res_ref(res: Any) -> ResourceRef:
     """A reference to ``res`` as a resolved value of its own template."""
     return ResourceRef(res.logical_id, "")
+
+
+def server_access_log_sources(ctx: Any, bucket: Any) -> list[str]:
+    """Labels of the buckets of the run (``bucket`` itself included) whose S3 server access logs
+    go to ``bucket``. Amazon S3 User Guide, "Enabling Amazon S3 server access logging": such a
+    destination may use only SSE-S3 default encryption (SSE-KMS is not supported) and cannot
+    have Object Lock."""
+    out: list[str] = []
+    for ref in audit_references(ctx.run_resources(BUCKET)):
+        if ref.kind != ACCESS_LOG_KIND:
+            continue
+        target, _ = find_bucket(ctx, ref.value, ref.referrer.stack)
+        if target is not None and (target.stack, target.logical_id) == (bucket.stack, bucket.logical_id):
+            same = (ref.referrer.stack, ref.referrer.logical_id) == (bucket.stack, bucket.logical_id)
+            out.append("itself" if same else label(ctx, ref.referrer))
+    return sorted(set(out))
+
+
+def audit_destination_kinds(ctx: Any) -> dict[tuple[str, str], set[str]]:
+    """``{(stack, logical id) of a bucket: {kinds of audit logs it receives}}`` (the ``kind``
+    of :class:`AuditReference`, e.g. :data:`ACCESS_LOG_KIND`)."""
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for ref in audit_references(ctx.run_resources(*AUDIT_REFERRER_TYPES)):
+        bucket, _ = find_bucket(ctx, ref.value, ref.referrer.stack)
+        if bucket is not None:
+            kinds.setdefault((bucket.stack, bucket.logical_id), set()).add(ref.kind)
+    return kinds
 
 
 def audit_destinations(ctx: Any) -> tuple[dict[tuple[str, str], list[str]], list[tuple[

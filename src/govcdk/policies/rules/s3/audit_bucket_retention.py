@@ -18,6 +18,15 @@ destination is not a bucket of the checked templates (a literal name no bucket d
 cannot be proven from the templates, and it must not pass silently. Disabled lifecycle rules
 are ignored; ``NoncurrentVersionExpiration`` is not judged (it removes only superseded
 versions).
+
+S3 server access log destinations: Amazon S3 does not deliver server access logs to a bucket
+with Object Lock or a default retention period (Amazon S3 User Guide, "Enabling Amazon S3 server
+access logging": "S3 buckets with S3 Object Lock can't be used as destination buckets for server
+access logs"; "Object Lock considerations"). A bucket that receives only server access logs is
+therefore judged on its lifecycle alone (no expiration before the floor) and FAILS when it
+enables Object Lock or sets a default retention (its logs would not be delivered). A bucket that
+receives server access logs and other audit logs (a trail, flow logs, load balancer logs) FAILS:
+the other logs need Object Lock and the access logs forbid it; send them to separate buckets.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from typing import Any
 from ...helpers import as_bool, as_int, describe, literal
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown
-from ._buckets import AUDIT_REFERRER_TYPES, BUCKET, audit_destinations
+from ._buckets import ACCESS_LOG_KIND, AUDIT_REFERRER_TYPES, BUCKET, audit_destination_kinds, audit_destinations
 
 MIN_ARCHIVE_DAYS = 913
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
@@ -90,6 +99,28 @@ def _object_lock(props: dict[str, Any]) -> tuple[list[CheckResult], str]:
     return results, f"Object Lock {mode} {period} by default" if period else ""
 
 
+def _no_object_lock(props: dict[str, Any]) -> list[CheckResult]:
+    """Server access log destinations: Object Lock and a default retention stop delivery."""
+    why = ("S3 does not deliver server access logs to a bucket with Object Lock (Amazon S3 User "
+           "Guide, \"Enabling Amazon S3 server access logging\"): keep access logs in a bucket "
+           "without Object Lock and retain them by lifecycle")
+    enabled = as_bool(props.get("ObjectLockEnabled"))
+    path: Path = ("Properties", "ObjectLockEnabled")
+    if isinstance(enabled, Unknown):
+        return [CheckResult.unknown(f"ObjectLockEnabled cannot be resolved ({enabled.reason}); "
+                                    f"{why}", path)]
+    if enabled is True:
+        return [CheckResult.failed(f"ObjectLockEnabled is true: {why}", path)]
+    config = props.get("ObjectLockConfiguration")
+    if isinstance(config, Unknown):
+        return [CheckResult.unknown(f"ObjectLockConfiguration cannot be resolved ({config.reason}); "
+                                    f"{why}", ("Properties", "ObjectLockConfiguration"))]
+    if isinstance(config, dict) and config.get("Rule") is not None:
+        return [CheckResult.failed(f"ObjectLockConfiguration sets a default retention: {why}",
+                                   ("Properties", "ObjectLockConfiguration", "Rule"))]
+    return []
+
+
 def _lifecycle(props: dict[str, Any], floor: int) -> list[CheckResult]:
     base: Path = ("Properties", "LifecycleConfiguration")
     config = props.get("LifecycleConfiguration")
@@ -144,6 +175,7 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
             f"{ref.kind} {reason}: the Object Lock and lifecycle of the bucket receiving its "
             f"audit logs cannot be checked (declare the bucket in a checked template)",
             ref.path))
+    kinds = audit_destination_kinds(ctx)
     for bucket in ctx.resources(BUCKET):
         senders = dests.get((ctx.stack, bucket.logical_id))
         if not senders:
@@ -151,15 +183,28 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
                 "not an audit-log destination of the checked templates"))
             continue
         role = "audit-log destination (" + "; ".join(sorted(set(senders))) + ")"
-        lock, summary = _object_lock(bucket.properties)
-        results = lock + _lifecycle(bucket.properties, floor)
+        received = kinds.get((ctx.stack, bucket.logical_id), set())
+        if received == {ACCESS_LOG_KIND}:
+            results = _no_object_lock(bucket.properties) + _lifecycle(bucket.properties, floor)
+            summary = ("S3 server access log destination, without Object Lock as S3 requires "
+                       "(Amazon S3 User Guide, \"Enabling Amazon S3 server access logging\")")
+            where: Path = ("Properties", "LifecycleConfiguration")
+        else:
+            lock, summary = _object_lock(bucket.properties)
+            results = lock + _lifecycle(bucket.properties, floor)
+            where = ("Properties", "ObjectLockConfiguration")
+            if ACCESS_LOG_KIND in received:
+                results.append(CheckResult.failed(
+                    "receives S3 server access logs, which S3 does not deliver to a bucket with "
+                    "Object Lock, and other audit logs, which need Object Lock: send server "
+                    "access logs to a separate bucket", ("Properties", "ObjectLockEnabled")))
         if results:
             out.setdefault(bucket.logical_id, []).extend(
                 CheckResult(r.status, f"{role}: {r.message}", r.path) for r in results)
         else:
             out.setdefault(bucket.logical_id, []).append(CheckResult.passed(
                 f"{role}: {summary}; no lifecycle rule expires current objects before {floor} "
-                f"days", ("Properties", "ObjectLockConfiguration")))
+                f"days", where))
     for res in ctx.resources(*AUDIT_REFERRER_TYPES):
         if res.logical_id not in out:
             out[res.logical_id] = [CheckResult.not_applicable(
@@ -172,8 +217,9 @@ RULE = Rule(
     id="GOV-S3-002",
     backlog=("LOG-8",),
     name="audit_bucket_retention",
-    title="Buckets that receive audit logs enable Object Lock with a default retention and do "
-          "not expire objects before 913 days",
+    title="Buckets that receive audit logs enable Object Lock with a default retention (S3 "
+          "server access log buckets: without Object Lock, as S3 requires) and do not expire "
+          "objects before 913 days",
     scope="template",
     resource_types=AUDIT_REFERRER_TYPES,
     controls=("AU-9", "AU-11", "SI-12"),
@@ -192,12 +238,15 @@ RULE = Rule(
         "expiration=Duration.days(913))]) or no expiration. CloudFormation: AWS::S3::Bucket "
         "ObjectLockEnabled: true, ObjectLockConfiguration {ObjectLockEnabled: Enabled, Rule: "
         "{DefaultRetention: {Mode: COMPLIANCE, Days: 365}}}, and no LifecycleConfiguration rule "
-        "with ExpirationInDays below 913 or an ExpirationDate."),
+        "with ExpirationInDays below 913 or an ExpirationDate. A bucket for S3 server access "
+        "logs: no Object Lock (S3 does not deliver to it), only the lifecycle rule."),
     check=check,
     references=(
         "Amazon S3 User Guide: Locking objects with Object Lock (retention modes, default "
         "retention)",
         "Amazon S3 User Guide: Managing the lifecycle of objects; Expiring objects",
+        "Amazon S3 User Guide: Enabling Amazon S3 server access logging (destination buckets "
+        "cannot have Object Lock)",
         "AWS CloudFormation User Guide: AWS::S3::Bucket ObjectLockEnabled, "
         "ObjectLockConfiguration, LifecycleConfiguration",
         "OMB M-21-31, Improving the Federal Government's Investigative and Remediation "

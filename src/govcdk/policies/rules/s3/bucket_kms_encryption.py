@@ -7,6 +7,13 @@ key; since January 2023 a bucket without ``BucketEncryption`` gets SSE-S3, which
 customer-managed key); AWS CloudFormation User Guide, ``AWS::S3::Bucket BucketEncryption``.
 Every ``ServerSideEncryptionConfiguration`` rule must use SSE-KMS or DSSE-KMS with a
 customer-managed key.
+
+Exception: a bucket that receives S3 server access logs (another bucket's, or its own,
+``LoggingConfiguration`` names it) and whose default encryption is SSE-S3 (``AES256``, or no
+``BucketEncryption``) is NOT_APPLICABLE: S3 supports only SSE-S3 default encryption on a server
+access log destination ("Default server-side encryption with AWS KMS keys (SSE-KMS) is not
+supported", Amazon S3 User Guide, "Enabling Amazon S3 server access logging"), so a
+customer-managed key is not available there. Such a bucket with SSE-KMS is judged as any other.
 """
 
 from __future__ import annotations
@@ -16,11 +23,35 @@ from typing import Any
 from ...helpers import describe, kms_key_result, literal
 from ...model import CheckResult, Rule, Severity, Status
 from ...resolver import Unknown
+from ._buckets import server_access_log_sources
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
+def _sse_s3_only(resource: Any, ctx: Any) -> CheckResult | None:
+    """NOT_APPLICABLE for a server access log destination left on SSE-S3, else None."""
+    enc = resource.properties.get("BucketEncryption")
+    if enc is not None:
+        rules = enc.get("ServerSideEncryptionConfiguration") if isinstance(enc, dict) else None
+        if not isinstance(rules, list) or not rules:
+            return None
+        for rule in rules:
+            default = rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+            if not isinstance(default, dict) or literal(default.get("SSEAlgorithm")) != "AES256":
+                return None
+    sources = server_access_log_sources(ctx, resource)
+    if not sources:
+        return None
+    return CheckResult.not_applicable(
+        f"S3 server access log destination (of {', '.join(sources)}) with SSE-S3: S3 supports only "
+        f"SSE-S3 default encryption there (Amazon S3 User Guide, \"Enabling Amazon S3 server "
+        f"access logging\"), so a customer-managed key cannot be used")
+
+
 def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
+    exempt = _sse_s3_only(resource, ctx)
+    if exempt is not None:
+        return exempt
     base: tuple[str | int, ...] = ("Properties", "BucketEncryption")
     enc = resource.properties.get("BucketEncryption")
     if isinstance(enc, Unknown):
@@ -97,6 +128,8 @@ RULE = Rule(
         "buckets",
         "Amazon S3 User Guide: Using server-side encryption with AWS KMS keys (SSE-KMS); "
         "dual-layer server-side encryption (DSSE-KMS)",
+        "Amazon S3 User Guide: Enabling Amazon S3 server access logging (SSE-S3 only on "
+        "destination buckets)",
         "AWS CloudFormation User Guide: AWS::S3::Bucket BucketEncryption, "
         "ServerSideEncryptionByDefault",
         "NIST SP 800-53 Rev 5: SC-28 Protection of Information at Rest; SC-28(1) Cryptographic "
