@@ -172,7 +172,10 @@ def test_synth_into_another_agencys_assembly_removes_its_stale_files(reference_a
     r = run("synth", "--agency", str(ROOT / "agencies" / "east.yaml"), "--out", str(asm))
     assert r.exit_code == 0, r.output
     removed = sorted(l.split()[2] for l in r.output.splitlines() if l.startswith("removed stale "))
-    expected = sorted(str(asm / f"airx-{s}.{kind}.json") for s in ("keys", "network", "compute")
+    old_stacks = [a for a, v in json.loads((reference_assembly / "manifest.json").read_text())["artifacts"].items()
+                  if v["type"] == "aws:cloudformation:stack"]
+    assert len(old_stacks) == 5  # keys, audit-replica, audit, network, compute
+    expected = sorted(str(asm / f"{s}.{kind}.json") for s in old_stacks
                       for kind in ("template", "assets", "metadata"))
     assert removed == expected, r.output
     assert "(listed by the previous manifest.json, not by this one)" in r.output
