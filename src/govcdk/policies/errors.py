@@ -38,6 +38,7 @@ class InputProblem:
     - ``"too-many-resources"``: more resources than CloudFormation's quota
       (:data:`govcdk.policies.validate.MAX_RESOURCES`);
     - ``"manifest"``: a cloud assembly manifest that is broken or names a missing template.
+    - ``"nested"``: a nested stack's template, not checked because its parent could not be.
 
     ``line`` is the 1-based line of the problem when known; ``location`` the template path of
     it (``Resources.Bucket.Properties.BucketName``), ``""`` when the whole file is concerned.
