@@ -30,3 +30,18 @@ def require_shared() -> Path:
 def corpus_templates() -> list[Path]:
     root = shared_dir() / "corpus" / "templates"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+CORPUS_REFUSED = {
+    "aws-cfn-templates/APIGateway__apigateway_lambda_integration.yaml":
+        ("LambdaFunction", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
+    "aws-cfn-templates/CloudFormation__StackSets__log-setup-management.yaml":
+        ("TargetAccountLogging", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
+    "cfn-lint/test__fixtures__templates__bad__conditions.yaml":
+        ("HasParam", "Fn::Of is not a CloudFormation intrinsic function"),
+}
+"""Corpus templates (relative to ``corpus/templates``) CloudFormation itself would refuse, with
+the logical ID and reason govcdk names: two templates of aws-cloudformation-templates use the
+rain CLI's ``Fn::Rain::Embed`` directive (``rain pkg`` replaces it before deployment), and
+cfn-lint's ``bad/conditions.yaml`` fixture uses ``Fn::Of``. ``govcdk check`` reports each as an
+input error and exits 2."""

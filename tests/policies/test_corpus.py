@@ -7,19 +7,7 @@ from pathlib import Path
 
 from govcdk.policies import check_templates, load_rules, load_targets
 from govcdk.policies.engine import select_rules
-
-# Files of the corpus CloudFormation itself would refuse, each for its reason: two templates of
-# aws-cloudformation-templates use the rain CLI's Fn::Rain::Embed directive (replaced by
-# `rain pkg` before deployment), and cfn-lint's bad/conditions.yaml fixture uses Fn::Of.
-REFUSED = {
-    "aws-cfn-templates/APIGateway__apigateway_lambda_integration.yaml":
-        ("LambdaFunction", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
-    "aws-cfn-templates/CloudFormation__StackSets__log-setup-management.yaml":
-        ("TargetAccountLogging", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
-    "cfn-lint/test__fixtures__templates__bad__conditions.yaml":
-        ("HasParam", "Fn::Of is not a CloudFormation intrinsic function"),
-}
-
+from tests_support import CORPUS_REFUSED as REFUSED
 
 def test_corpus_as_one_directory_target(shared: Path) -> None:
     """The directory walk over the whole corpus gives one TemplateInfo per file, except the
