@@ -124,7 +124,7 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
                                  ("Properties", "S3BucketName"))
         elif res.type == FLOW_LOG:
             dest_type = literal(props.get("LogDestinationType"), "LogDestinationType")
-            if (dest_type == "s3" or isinstance(dest_type, Unknown)) \
+            if (isinstance(dest_type, Unknown) or dest_type == "s3") \
                     and props.get("LogDestination") is not None:
                 yield AuditReference(res, "flow log destination", props.get("LogDestination"),
                                      ("Properties", "LogDestination"))
@@ -150,6 +150,8 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
                 if not isinstance(item, dict):
                     continue
                 key = literal(item.get("Key"))
+                if isinstance(key, Unknown):    # GOV-ELBV2's own rule reports it UNKNOWN
+                    continue
                 if key == "access_logs.s3.enabled":
                     enabled = as_bool(item.get("Value"))
                 elif key == "access_logs.s3.bucket":
