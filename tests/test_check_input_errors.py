@@ -345,3 +345,19 @@ def test_input_errors_with_cfn_lint_on(tmp_path):
     report = json.loads(r.stdout)
     assert [e["path"] for e in report["input_errors"]] == [str(bad)]
     assert {f["template_path"] for f in report["findings"]} == {str(tmp_path / "open.yaml")}
+
+
+def test_an_engine_defect_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    from govcdk.policies import engine
+
+    def broken(*args, **kwargs):
+        raise TypeError("something the engine did not expect")
+
+    monkeypatch.setattr(engine, "check_templates", broken)
+    good = tmp_path / "open.yaml"
+    good.write_text(GOOD)
+    r = run("check", str(good), "--no-cfn-lint")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == (f"govcdk: error: internal error while checking {good}: TypeError: "
+                        "something the engine did not expect (a govcdk defect: please report it "
+                        "with the template)\n")

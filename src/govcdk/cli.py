@@ -10,7 +10,8 @@ Exit codes (a contract for CI):
   one message, never a traceback; and any template ``govcdk check`` could not check (not a
   CloudFormation template, one CloudFormation would refuse, too large): those are input errors
   listed in the report, in every format, while the other files are still checked, so exit 2
-  wins over 1 when a run has both.
+  wins over 1 when a run has both. A defect of the engine itself (an exception out of it) is
+  reported the same way, as one ``internal error`` line.
 
 ``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
 """
@@ -290,6 +291,10 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
                                         rule_parameters=resolved, today=today)
     except PolicyError as exc:  # e.g. a cloud assembly stack outside GovCloud without --region
         raise UsageError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a defect of the engine: one line, not a traceback
+        raise UsageError(f"internal error while checking {', '.join(str(t) for t in targets)}: "
+                         f"{type(exc).__name__}: {exc} (a govcdk defect: please report it with "
+                         f"the template)") from None
     report.input_errors[:0] = problems
     if run_cfnlint:
         from govcdk.scanners import cfnlint

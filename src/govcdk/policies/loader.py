@@ -184,8 +184,8 @@ def _guard(problems: list[InputProblem] | None, fn: Any, *args: Any, **kwargs: A
     except InputError as exc:
         if problems is None:
             raise
-        problems.extend(exc.problems or [InputProblem(str(exc).split(": ", 1)[0], str(exc),
-                                                      kind="manifest")])
+        where, _, what = str(exc).partition(": ")
+        problems.extend(exc.problems or [InputProblem(where, what or where, kind="manifest")])
         return None
 
 
