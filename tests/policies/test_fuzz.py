@@ -12,13 +12,14 @@ resources, pseudo parameters, ``AWS::NoValue`` and names that do not exist; ``Fn
 ``Fn::Or`` and ``Condition`` references (circular ones too: the engine gets in-memory templates
 the loader never validated). Parameters have a ``Default``, ``AllowedValues``, both or neither.
 
-Settings: ``derandomize=True`` (the same examples every run), at most 200 examples per test,
+Settings: ``derandomize=True`` (the same examples every run), at most 300 examples per test,
 ``deadline=None`` (the engine's time is measured by benchmark, not here).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from govcdk.policies.loader import LoadedTemplate, load_targets
 
 from .helpers import FIXTURES
 
-SETTINGS = settings(derandomize=True, max_examples=200, deadline=None,
+SETTINGS = settings(derandomize=True, max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PARAMS = ["Env", "Cidr", "KeyArn", "Names", "Port"]
 CONDITIONS = ["IsProd", "HasKey", "Other"]
@@ -213,12 +214,35 @@ def test_generated_templates_never_crash_a_rule(t: dict) -> None:
     _run([t])
 
 
-@settings(derandomize=True, max_examples=60, deadline=None,
+@settings(derandomize=True, max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(template(), template(), st.booleans())
 def test_two_templates_with_imports_and_all_allowed_values(a: dict, b: dict, every: bool) -> None:
     """Two templates in one run (Fn::ImportValue across them), with --all-allowed-values."""
     _run([a, b], all_allowed_values=every, parameters={"Env": "prod"})
+
+
+@settings(derandomize=True, max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.one_of(template().map(lambda t: json.dumps(t)),
+                 st.text(max_size=200),
+                 st.lists(st.sampled_from(["Resources:", "  A:", "    Type: X", "- x", "{", "}",
+                                           "!Ref", "Fn::If:", ": :", "\t", "'", "&a", "*a",
+                                           "<<: *a", "%YAML 1.2", "---"]),
+                          max_size=8).map("\n".join)))
+def test_any_file_loads_or_is_an_input_error(tmp_path_factory, text: str) -> None:
+    """Whatever the bytes, loading gives the template or input errors naming the file, never
+    an exception; a loaded one is checked without an ERROR finding."""
+    path = tmp_path_factory.mktemp("f") / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    found: list = []
+    loaded = load_targets([path], problems=found)
+    assert (len(loaded), bool(found)) in ((1, False), (0, True))
+    assert all(p.path == str(path) and p.message for p in found)
+    if loaded:
+        report = check_templates(loaded, _pack())
+        assert [f.message for f in report.findings if f.status == Status.ERROR] == []
 
 
 # ------------------------------------------------------------------------------------------
