@@ -232,7 +232,7 @@ def test_synth_out_that_cannot_be_written(tmp_path):
 def test_check_output_guards(tmp_path):
     p = tmp_path / "ok.yaml"
     p.write_text(PASSING_TEMPLATE)
-    r = run("check", str(p), "--no-cfn-lint", "--output", str(p))
+    r = run("check", str(p), "--no-cfn-lint", "--output", f"json:{p}")
     assert r.exit_code == 2 and "is one of the templates being checked" in r.output
     assert p.read_text() == PASSING_TEMPLATE
     afile = tmp_path / "afile"

@@ -1,5 +1,6 @@
 """`govcdk check` over every public template in ../shared/corpus/templates/: exit 0 or 1 and no
-traceback; exit 2 only for a file that is not a CloudFormation template, with the reason.
+traceback; exit 2 only for the files CloudFormation would refuse (tests_support.CORPUS_REFUSED),
+with the file, the logical ID and the reason.
 
 cfn-lint takes about half a second per template here (four minutes for the corpus), so the
 whole corpus runs with --no-cfn-lint and cfn-lint runs on an evenly spaced sample of it.
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from govcdk.cli import main
-from tests_support import corpus_templates, require_shared
+from tests_support import CORPUS_REFUSED, corpus_templates, require_shared, shared_dir
 
 TEMPLATES = corpus_templates()
 
@@ -28,7 +29,12 @@ def _check(path: Path, *extra: str):
     assert result.exception is None or isinstance(result.exception, SystemExit), (path, result.exception)
     assert "Traceback" not in result.output
     if result.exit_code == 2:
-        assert "not a CloudFormation template" in result.output and str(path) in result.output, result.output
+        rel = path.relative_to(shared_dir() / "corpus" / "templates").as_posix()
+        assert rel in CORPUS_REFUSED, result.output[-2000:]
+        logical_id, why = CORPUS_REFUSED[rel]
+        assert any(line.startswith(f"govcdk: error: {path}: ") and f" {logical_id}:" in line
+                   for line in result.output.splitlines()), result.output[-2000:]
+        assert why in result.output
     else:
         assert result.exit_code in (0, 1), (path, result.exit_code, result.output[-2000:])
     return result
@@ -43,6 +49,7 @@ def test_engine_over_the_whole_corpus():
             assert '"status": "ERROR"' not in r.output, f"a rule crashed on {path}"
     print(f"exit codes over {len(TEMPLATES)} templates: {dict(sorted(codes.items()))}")
     assert codes.get(0, 0) + codes.get(1, 0) > 400
+    assert codes.get(2, 0) == len(CORPUS_REFUSED)
 
 
 @pytest.mark.parametrize("index", range(0, 471, 20))

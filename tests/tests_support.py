@@ -79,3 +79,18 @@ def untagged_resources(templates: dict[str, dict], regions: dict[str, str],
             text = tags_text(res)
             out += [(name, lid, res["Type"], k) for k in AGENCY_TAG_KEYS + extra_keys if f'"{k}"' not in text]
     return out
+
+
+CORPUS_REFUSED = {
+    "aws-cfn-templates/APIGateway__apigateway_lambda_integration.yaml":
+        ("LambdaFunction", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
+    "aws-cfn-templates/CloudFormation__StackSets__log-setup-management.yaml":
+        ("TargetAccountLogging", "Fn::Rain::Embed is not a CloudFormation intrinsic function"),
+    "cfn-lint/test__fixtures__templates__bad__conditions.yaml":
+        ("HasParam", "Fn::Of is not a CloudFormation intrinsic function"),
+}
+"""Corpus templates (relative to ``corpus/templates``) CloudFormation itself would refuse, with
+the logical ID and reason govcdk names: two templates of aws-cloudformation-templates use the
+rain CLI's ``Fn::Rain::Embed`` directive (``rain pkg`` replaces it before deployment), and
+cfn-lint's ``bad/conditions.yaml`` fixture uses ``Fn::Of``. ``govcdk check`` reports each as an
+input error and exits 2."""

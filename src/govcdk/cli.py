@@ -5,11 +5,15 @@ Exit codes (a contract for CI):
 - ``0``: no failing finding (``FAIL``, ``UNKNOWN`` or ``ERROR``; ``UNKNOWN`` not counted with
   ``--allow-unknown``) at or above ``--fail-on``;
 - ``1``: failing findings;
-- ``2``: usage or input error (bad agency file, unreadable or non-CloudFormation template,
-  unknown option, a rule selection that selects nothing, a rule parameter that loosens its
-  FedRAMP floor without an exception; for ``verify``: a stack that does not exist, no AWS
-  credentials, a permission missing, an endpoint unreachable), reported as one message, never
-  a traceback.
+- ``2``: usage or input error (bad agency file, unknown option, a rule selection that selects
+  nothing, a rule parameter that loosens its FedRAMP floor without an exception; for
+  ``verify``: a stack that does not exist, no AWS credentials, a permission missing, an
+  endpoint unreachable), reported as one message, never a traceback; and any template
+  ``govcdk check`` could not check (not a CloudFormation template, one CloudFormation would
+  refuse, too large): those are input errors listed in the report, in every format, while the
+  other files are still checked, so exit 2 wins over 1 when a run has both. A defect of the
+  engine itself (an exception out of it) is reported the same way, as one ``internal error``
+  line.
 
 ``govcdk --help`` imports neither the AWS CDK nor the policy engine, so it answers at once.
 """
@@ -26,6 +30,9 @@ import click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 SEVERITIES = ("low", "medium", "high", "critical")
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "oscal")
+"""``--format`` choices: the keys of :data:`govcdk.policies.reporters.WRITERS` (a test keeps the
+two equal; listed here so ``--help`` does not import the reporters)."""
 
 
 class UsageError(click.ClickException):
@@ -215,13 +222,43 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequence) -> None:
-    """Refuse an --output that would overwrite an input: a checked template, or anything inside
-    a checked directory or cloud assembly (its manifest, or a later run's input)."""
+OUTPUT_SUFFIXES = ((".oscal.json", "oscal"), (".json", "json"), (".sarif", "sarif"),
+                   (".xml", "junit"), (".md", "markdown"), (".txt", "text"))
+"""``--output`` file name endings and the format each implies, longest first."""
+
+
+def _parse_output(value: str, formats: Sequence[str]) -> tuple[str, Path]:
+    """``[FORMAT:]PATH`` -> (format, path): an explicit ``FORMAT:`` prefix, else the format
+    :data:`OUTPUT_SUFFIXES` gives the path's ending. Raises :class:`UsageError` otherwise."""
+    prefix, sep, rest = value.partition(":")
+    explicit = bool(sep) and prefix.lower() in formats
+    if explicit and not rest:
+        raise UsageError(f"--output {value}: no file name after {prefix}:")
+    if Path(rest if explicit else value).is_dir():
+        raise UsageError(f"--output {value}: is a directory; give a file name")
+    if explicit:
+        return prefix.lower(), Path(rest)
+    lowered = value.lower()
+    for suffix, fmt in OUTPUT_SUFFIXES:
+        if lowered.endswith(suffix) and len(value) > len(suffix):
+            return fmt, Path(value)
+    known = ", ".join(f"{suffix} ({fmt})" for suffix, fmt in OUTPUT_SUFFIXES)
+    raise UsageError(f"--output {value}: cannot tell the report format from the file name; "
+                     f"end it with {known}, or prefix a format: FORMAT:PATH with FORMAT one of "
+                     f"{', '.join(formats)} (e.g. sarif:{value})")
+
+
+def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequence,
+                       inputs: Sequence[str] = ()) -> None:
+    """Refuse an --output that would overwrite an input: a checked template (or a file that
+    could not be checked), or anything inside a checked directory or cloud assembly (its
+    manifest, or a later run's input)."""
     if output.is_dir():
         raise UsageError(f"--output {output}: is a directory; give a file name")
     out = output.resolve()
-    if any(out == Path(t.path).resolve() for t in templates):
+    if any(out == Path(t.path).resolve() for t in templates) \
+            or any(out == Path(p).resolve() for p in inputs) \
+            or any(out == t.resolve() for t in targets):
         raise UsageError(f"--output {output}: is one of the templates being checked; "
                          "choose another file so the template is not overwritten")
     for target in targets:
@@ -259,85 +296,104 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="Also run cfn-lint for both GovCloud regions.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Lowest severity whose failing findings make the exit code 1.")
-@click.option("--output", type=click.Path(path_type=Path),
-              help="Also write the JSON report to this file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="What to print on the terminal.")
+@click.option("--output", "outputs", multiple=True, metavar="[FORMAT:]PATH",
+              help="Also write the report to PATH (repeatable; parent directories are created). "
+                   "The format follows the name: .json json, .sarif sarif, .xml junit, "
+                   ".md markdown, .oscal.json oscal, .txt text; or give it: sarif:PATH.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Report format printed on standard output.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
 def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_values: bool,
           rule_patterns: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
           rule_parameters: tuple[str, ...], policy_file: Path | None, allow_unknown: bool,
-          region: str | None, run_cfnlint: bool, fail_on: str, output: Path | None, fmt: str,
-          show_passed: bool) -> None:
+          region: str | None, run_cfnlint: bool, fail_on: str, outputs: tuple[str, ...],
+          fmt: str, show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
     directories of templates (default ./cdk.out).
 
     Findings acknowledged in a resource's Metadata (govcdk.suppressions: id, reason, expires,
-    poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported."""
+    poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported.
+
+    A file that cannot be checked (not a CloudFormation template, one CloudFormation would
+    refuse: over 1 MB or 500 resources, a resource without a Type, an unknown Fn:: function, a
+    circular dependency) is an input error in the report; the other files are still checked,
+    and the exit code is 2."""
     import datetime
 
     from govcdk.policies import parameters as rule_params
     from govcdk.policies import run
-    from govcdk.policies.errors import PolicyError
+    from govcdk.policies.errors import InputProblem, PolicyError
     from govcdk.policies.loader import load_targets
 
     today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)
+    wanted = [_parse_output(value, REPORT_FORMATS) for value in outputs]
+    problems: list[InputProblem] = []
     try:
         settings = [(*rule_params.parse_rule_parameter(item), f"--rule-parameter {item}")
                     for item in rule_parameters]
         selection = run.select(rule_patterns=rule_patterns, baseline=baseline, controls=controls,
                                policy_file=policy_file, settings=settings, today=today)
-        templates = load_targets(targets)
-    except PolicyError as exc:  # InputError included: a path that is no template, a bad pattern
+        templates = load_targets(targets, problems=problems)
+    except PolicyError as exc:  # InputError included: a missing path, a bad pattern
         raise UsageError(str(exc)) from None
     for warning in selection.warnings:
         click.echo(f"govcdk: warning: {warning}", err=True)
-    if not templates:
+    if not templates and not problems:
         raise UsageError(f"no CloudFormation template found in {', '.join(str(t) for t in targets)}")
     declared = {name for t in templates if isinstance(t.template.get("Parameters"), dict)
                 for name in t.template["Parameters"]}
     for name in sorted(set(params) - declared):
         click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
-    if output is not None:
-        _check_output_path(output, targets, templates)
+    written: dict[Path, str] = {}
+    for out_fmt, output in wanted:
+        _check_output_path(output, targets, templates, [p.path for p in problems])
+        if output.resolve() in written:
+            raise UsageError(f"--output {output}: given twice; write each report to its own file")
+        written[output.resolve()] = out_fmt
     try:
         # A bad --parameter value, or a cloud assembly stack outside GovCloud without --region.
         report = run.check_loaded(templates, selection, parameters=params, region=region,
                                   all_allowed_values=all_allowed_values, cfn_lint=run_cfnlint,
-                                  today=today)
+                                  today=today, problems=problems)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
-
-    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+    except Exception as exc:  # noqa: BLE001 - a defect of the engine: one line, not a traceback
+        raise UsageError(f"internal error while checking {', '.join(str(t) for t in targets)}: "
+                         f"{type(exc).__name__}: {exc} (a govcdk defect: please report it with "
+                         f"the template)") from None
+    _finish(report, wanted=wanted, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
             allow_unknown=allow_unknown)
 
 
-def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on: str,
-            allow_unknown: bool) -> None:
-    """Write ``--output`` (JSON), print the report (text or JSON) and exit 0 or 1 by the
-    failing findings at or above ``--fail-on`` (UNKNOWN not counted with ``--allow-unknown``).
-    Shared by ``check`` and ``verify``."""
+def _finish(report, *, wanted: Sequence[tuple[str, Path]], fmt: str, show_passed: bool,  # noqa: ANN001
+            fail_on: str, allow_unknown: bool) -> None:
+    """Write each ``--output`` in its format, print the report in ``--format`` and exit: 2 when
+    the report holds input errors, else 1 or 0 by the failing findings at or above ``--fail-on``
+    (UNKNOWN not counted with ``--allow-unknown``). Shared by ``check`` and ``verify``."""
     from govcdk.policies import run
-    from govcdk.policies.reporters.json_report import to_json
-    from govcdk.policies.reporters.text import render_text
 
-    if output is not None:
+    for out_fmt, output in wanted:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(to_json(report), encoding="utf-8")
+            output.write_text(_render(out_fmt, report, show_passed), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--output {output}: cannot write the report: {exc.strerror or exc}") from None
-    if fmt == "json":
-        click.echo(to_json(report))
-    else:
+    if fmt == "text" and sys.stdout.isatty():
         from rich.console import Console
 
-        console = Console() if sys.stdout.isatty() else Console(width=160)
-        render_text(report, console, show_passed=show_passed)
-        if output is not None:
-            click.echo(f"JSON report: {output}")
+        from govcdk.policies.reporters import render_text
+
+        render_text(report, Console(), show_passed=show_passed)
+    else:
+        click.echo(_render(fmt, report, show_passed), nl=False)
+    if fmt != "text":   # the text report lists them; other formats go to files and pipes
+        for problem in report.input_errors:
+            click.echo(f"govcdk: error: {problem.describe()}", err=True)
+    if fmt == "text":
+        for out_fmt, output in wanted:
+            click.echo(f"{out_fmt} report: {output}")
 
     outcome = run.verdict(report, fail_on, allow_unknown)
     if fmt == "text" and outcome.below:
@@ -346,6 +402,8 @@ def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on
     if fmt == "text" and outcome.allowed:
         click.echo(f"{len(outcome.allowed)} UNKNOWN finding(s) do not change the exit code "
                    "(--allow-unknown).")
+    if report.input_errors:
+        sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if outcome.passed else EXIT_FINDINGS)
 
 
@@ -370,14 +428,14 @@ def _finish(report, *, output: Path | None, fmt: str, show_passed: bool, fail_on
               help="UNKNOWN findings are shown but do not make the exit code 1.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Lowest severity whose failing findings make the exit code 1.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the JSON report to this file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="What to print on the terminal.")
+@click.option("--output", "outputs", multiple=True, metavar="[FORMAT:]PATH",
+              help="Also write the report to PATH (repeatable), as for check.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Report format printed on standard output.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
 def verify(region: str | None, profile: str | None, agency_file: Path | None,
            stacks: tuple[str, ...], rule_patterns: tuple[str, ...], baseline: str | None,
-           controls: tuple[str, ...], allow_unknown: bool, fail_on: str, output: Path | None,
+           controls: tuple[str, ...], allow_unknown: bool, fail_on: str, outputs: tuple[str, ...],
            fmt: str, show_passed: bool) -> None:
     """Verify deployed stacks through read-only AWS API calls: KMS keys enabled and rotating,
     VPC flow logs active, no internet path, S3 public access blocked and SSE-KMS, CloudTrail
@@ -402,8 +460,10 @@ def verify(region: str | None, profile: str | None, agency_file: Path | None,
         region = region or config.region
     if region is None:
         raise UsageError("--region is required (or --agency FILE, whose region is used)")
-    if output is not None and output.is_dir():
-        raise UsageError(f"--output {output}: is a directory; give a file name")
+    wanted = [_parse_output(value, REPORT_FORMATS) for value in outputs]
+    for _, output in wanted:
+        if output.is_dir():
+            raise UsageError(f"--output {output}: is a directory; give a file name")
     try:
         rules = select_rules(VERIFY_RULES, rule_patterns or None, baseline=baseline,
                              controls=controls or None)
@@ -427,8 +487,18 @@ def verify(region: str | None, profile: str | None, agency_file: Path | None,
                             list(stacks) or None, agency=agency, rules=rules)
     except VerifyError as exc:
         raise UsageError(str(exc)) from None
-    _finish(report, output=output, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
+    _finish(report, wanted=wanted, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
             allow_unknown=allow_unknown)
+
+
+def _render(fmt: str, report, show_passed: bool) -> str:  # noqa: ANN001 - Report, lazily imported
+    """``report`` in ``fmt`` through :data:`govcdk.policies.reporters.WRITERS` (text: with
+    ``show_passed``)."""
+    from govcdk.policies.reporters import WRITERS, to_text
+
+    if fmt == "text":
+        return to_text(report, show_passed=show_passed)
+    return WRITERS[fmt](report)
 
 
 @main.command()

@@ -6,7 +6,7 @@ Entry points: :func:`check` (load, resolve, run rules -> :class:`Report`) and
 """
 
 from .engine import ResolvedResource, RuleContext, check, check_templates, load_rules
-from .errors import InputError, PolicyError, RuleError
+from .errors import InputError, InputProblem, PolicyError, RuleError
 from .loader import LoadedTemplate, load_targets
 from .model import CheckResult, Finding, Report, Rule, Severity, Status, TemplateInfo
 
@@ -16,6 +16,7 @@ __all__ = [
     "load_rules",
     "load_targets",
     "InputError",
+    "InputProblem",
     "PolicyError",
     "RuleError",
     "LoadedTemplate",

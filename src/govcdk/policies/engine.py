@@ -87,7 +87,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from . import suppressions as _supp
-from .errors import InputError, RuleError
+from .errors import InputError, InputProblem, RuleError
 from .language_extensions import FOREACH_PREFIX, Problem
 from .language_extensions import expand as expand_foreach
 from .loader import LoadedTemplate, load_targets
@@ -95,6 +95,7 @@ from .model import (
     CheckResult, Finding, Report, Rule, Severity, Status, Suppression, TemplateInfo,
     UnusedSuppression)
 from .parameters import Policy, Resolved
+from .validate import MAX_RESOURCES
 from .parameters import resolve as resolve_parameters
 from .resolver import (
     AttrRef, ExportRegistry, Resolver, ResourceRef, Unknown, UnknownParameters,
@@ -444,6 +445,10 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
     with ``parameters``; a nested stack's are those its parent passes. ``Fn::ForEach`` loops
     (``AWS::LanguageExtensions``) are expanded first (:mod:`~govcdk.policies.language_extensions`).
 
+    A template whose ``Fn::ForEach`` loops expand it beyond CloudFormation's
+    :data:`~govcdk.policies.validate.MAX_RESOURCES` resources is not checked (nor are its nested
+    stacks): ``Report.input_errors`` says so.
+
     Raises :class:`InputError` when, without a ``region`` override, a cloud assembly stack
     targets a region outside AWS GovCloud (US): govcdk checks GovCloud templates.
     """
@@ -453,7 +458,17 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
     stacks: list[_Stack] = []
     by_template: dict[int, _Stack] = {}
     keys: set[str] = set()
+    refused: list[InputProblem] = []
+    refused_ids: set[int] = set()
+    kept: list[LoadedTemplate] = []
     for t in loaded:
+        if t.parent is not None and id(t.parent) in refused_ids:
+            refused_ids.add(id(t))
+            refused.append(InputProblem(
+                str(t.path), f"not checked: nested stack {t.nested_id} of stack {t.parent.stack}, "
+                             f"which could not be checked", logical_id=t.nested_id or "",
+                kind="nested"))
+            continue
         # Key of this template among the run's stacks: its stack name, made unique when two
         # plain files share a stem.
         key = t.stack if t.stack not in keys else f"{t.stack}#{len(keys)}"
@@ -477,6 +492,15 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
         expansion = expand_foreach(t.template, resolver.resolve)
         checked = t
         if expansion.template is not t.template:
+            count = len(expansion.template.get("Resources") or {})
+            if count > MAX_RESOURCES:
+                refused_ids.add(id(t))
+                refused.append(InputProblem(
+                    str(t.path), f"Fn::ForEach loops expand the template to {count} resources; "
+                                 f"CloudFormation allows at most {MAX_RESOURCES} resources in one "
+                                 f"stack (move some into nested stacks)",
+                    kind="too-many-resources", location="Resources"))
+                continue
             checked = dataclasses.replace(t, template=expansion.template)
             resolver = make(expansion.template)
         stack = _Stack(key, checked, resolver, problems=list(expansion.problems),
@@ -484,9 +508,10 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
                        all_allowed_values=all_allowed_values)
         exports.add(resolver, key)
         stacks.append(stack)
+        kept.append(t)
         by_template[id(t)] = stack
-    children = {(id(t.parent), t.nested_id) for t in loaded if t.parent is not None}
-    for t, stack in zip(loaded, stacks):
+    children = {(id(t.parent), t.nested_id) for t in kept if t.parent is not None}
+    for t, stack in zip(kept, stacks):
         for lid, res in stack.loaded.resources.items():
             if isinstance(res, Mapping) and res.get("Type") == NESTED_STACK_TYPE \
                     and (id(t), lid) not in children:
@@ -508,6 +533,7 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
         for r in ordered})
     report.parameter_exceptions = [e for e in resolved.exceptions
                                    if e.rule_id in report.rule_info]
+    report.input_errors = refused
     notes = {r.id: " ".join(
         f"[{e.parameter}={e.value} under a parameter exception (FedRAMP floor {e.floor}) "
         f"until {e.expires.isoformat()}: {e.reason}]" for e in resolved.exceptions_of(r.id))

@@ -18,7 +18,14 @@ A target path is one of:
   hidden directories (``.git``...) are skipped.
 
 Templates are decoded with cfn-lint's decoder (:func:`cfnlint.decode.decode`), which expands
-YAML short-form tags (``!Ref``, ``!GetAtt A.B``) to their long form and keeps line marks.
+YAML short-form tags (``!Ref``, ``!GetAtt A.B``) to their long form and keeps line marks. A file
+larger than CloudFormation accepts is refused before it is read, and a decoded template is
+refused when CloudFormation would refuse it (:mod:`govcdk.policies.validate`: resource quota,
+resources without a ``Type``, unknown ``Fn::`` functions, circular dependencies).
+
+Each refusal is an :class:`~govcdk.policies.errors.InputProblem` naming the file (and logical ID).
+By default the first one raises :class:`InputError`; with ``problems=[...]``,
+:func:`load_targets` records them there and loads the other files.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .errors import InputError
+from . import validate
+from .errors import InputError, InputProblem
 
 DEFAULT_REGION = "us-gov-west-1"
 """Region assumed for a template whose region is not known (plain files, env-agnostic stacks)."""
@@ -134,28 +142,56 @@ def _key_line(mapping: Any, key: str) -> int | None:
     return None
 
 
-def load_targets(paths: Iterable[Path | str]) -> list[LoadedTemplate]:
+def load_targets(paths: Iterable[Path | str], *,
+                 problems: list[InputProblem] | None = None) -> list[LoadedTemplate]:
     """Load every template named by ``paths`` (see the module docstring for what a path may
     be), in the order given; within a directory, sorted by path.
 
-    A file named twice is loaded once. Raises :class:`InputError` for a missing path, a broken
-    ``manifest.json`` or a file that is not a CloudFormation template (decode error, not a
-    mapping, or no ``Resources`` mapping).
+    A file named twice is loaded once. Raises :class:`InputError` for a missing path (always),
+    and, when ``problems`` is None, for the first file that cannot be checked: a broken
+    ``manifest.json``, a file over the size limit, a file that is not a CloudFormation template
+    (decode error, not a mapping, no ``Resources`` mapping) or one CloudFormation would refuse
+    (:func:`govcdk.policies.validate.problems`). With a ``problems`` list, those are appended to
+    it (:class:`InputProblem`, each once) and the other files are still loaded; a nested stack
+    whose template has a problem is then listed in its parent's ``nested_missing``.
     """
     out: list[LoadedTemplate] = []
     seen: set[Any] = set()
+    start = len(problems) if problems is not None else 0
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         if path.is_dir():
             if (path / "manifest.json").is_file():
-                _load_assembly(path, out, seen, ())
+                _guard(problems, _load_assembly, path, out, seen, (), problems)
             else:
-                _load_directory(path, out, seen, ())
+                _load_directory(path, out, seen, (), problems)
         else:
-            _add(out, seen, _load_template_file(path, stack=_stack_name_for_file(path)))
+            loaded = _guard(problems, _load_template_file, path, stack=_stack_name_for_file(path))
+            if loaded is not None:
+                _add(out, seen, loaded)
+    if problems is not None:
+        problems[start:] = list(dict.fromkeys(problems[start:]))
     return out
+
+
+def _guard(problems: list[InputProblem] | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``; an :class:`InputError` it raises is re-raised when ``problems``
+    is None, else recorded there (None is returned)."""
+    try:
+        return fn(*args, **kwargs)
+    except InputError as exc:
+        if problems is None:
+            raise
+        where, _, what = str(exc).partition(": ")
+        problems.extend(exc.problems or [InputProblem(where, what or where, kind="manifest")])
+        return None
+
+
+def _refuse(path: Path, message: str, kind: str) -> InputError:
+    """An :class:`InputError` with one problem of ``kind`` on ``path``."""
+    return InputError.of([InputProblem(str(path), message, kind=kind)])
 
 
 def load_template(path: Path | str, *, stack: str | None = None, region: str = DEFAULT_REGION,
@@ -190,7 +226,7 @@ def _stack_name_for_file(path: Path) -> str:
 
 
 def _load_directory(directory: Path, out: list[LoadedTemplate], seen: set[Any],
-                    walking: tuple[Path, ...]) -> None:
+                    walking: tuple[Path, ...], problems: list[InputProblem] | None = None) -> None:
     here = directory.resolve()
     if here in walking:     # a symbolic link back up the tree
         return
@@ -200,11 +236,14 @@ def _load_directory(directory: Path, out: list[LoadedTemplate], seen: set[Any],
             if entry.name.startswith("."):
                 continue
             if (entry / "manifest.json").is_file():
-                _load_assembly(entry, out, seen, walking)
+                _guard(problems, _load_assembly, entry, out, seen, walking, problems)
             else:
-                _load_directory(entry, out, seen, walking)
+                _load_directory(entry, out, seen, walking, problems)
         elif entry.is_file() and entry.suffix.lower() in TEMPLATE_SUFFIXES:
-            _add(out, seen, _load_template_file(entry, stack=_stack_name_for_file(entry)))
+            loaded = _guard(problems, _load_template_file, entry,
+                            stack=_stack_name_for_file(entry))
+            if loaded is not None:
+                _add(out, seen, loaded)
 
 
 def _parse_environment(env: Any) -> tuple[str | None, str | None]:
@@ -218,63 +257,75 @@ def _parse_environment(env: Any) -> tuple[str | None, str | None]:
 
 
 def _load_assembly(directory: Path, out: list[LoadedTemplate], seen: set[Any],
-                   walking: tuple[Path, ...]) -> None:
+                   walking: tuple[Path, ...], problems: list[InputProblem] | None = None) -> None:
+    """Load a cloud assembly. A manifest that cannot be read raises; with ``problems``, a
+    broken artifact or template is recorded there and the other artifacts are loaded."""
     manifest_path = directory / "manifest.json"
     here = directory.resolve()
     walking = walking + (here,)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{manifest_path}: not a readable cloud assembly manifest: {exc}") from exc
+        raise _refuse(manifest_path, f"not a readable cloud assembly manifest: {exc}",
+                      "manifest") from exc
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     if not isinstance(artifacts, dict):
-        raise InputError(f"{manifest_path}: not a cloud assembly manifest: no artifacts mapping")
+        raise _refuse(manifest_path, "not a cloud assembly manifest: no artifacts mapping",
+                      "manifest")
     for artifact_id, artifact in artifacts.items():
-        if not isinstance(artifact, dict):
-            continue
-        kind = artifact.get("type")
-        props = artifact.get("properties") if isinstance(artifact.get("properties"), dict) else {}
-        if kind == _STACK_ARTIFACT:
-            template_file = props.get("templateFile")
-            if not isinstance(template_file, str):
-                raise InputError(
-                    f"{manifest_path}: artifact {artifact_id!r} has no properties.templateFile")
-            template_path = directory / template_file
-            if not template_path.is_file():
-                raise InputError(f"{template_path}: no such file (templateFile of artifact "
-                                 f"{artifact_id!r} in {manifest_path})")
-            account, region = _parse_environment(artifact.get("environment"))
-            stack = artifact.get("displayName") or artifact_id
-            loaded = _load_template_file(template_path, stack=str(stack),
-                                         region=region or DEFAULT_REGION, account=account)
-            loaded.manifest = manifest_path
-            stack_name = props.get("stackName")
-            loaded.stack_name = stack_name if isinstance(stack_name, str) and stack_name \
-                else str(artifact_id)
-            params = props.get("parameters")
-            if isinstance(params, dict):
-                loaded.parameters = {str(k): v for k, v in params.items()}
-            if _add(out, seen, loaded):
-                _load_nested_stacks(directory, loaded, out, seen)
-        elif kind == _NESTED_ASSEMBLY:
-            sub = props.get("directoryName")
-            if not isinstance(sub, str):
-                raise InputError(
-                    f"{manifest_path}: artifact {artifact_id!r} has no properties.directoryName")
-            sub_dir = directory / sub
-            if sub_dir.resolve() in walking:
-                which = "itself" if sub_dir.resolve() == here else \
-                    f"an enclosing cloud assembly ({sub_dir.resolve()})"
-                raise InputError(f"{manifest_path}: artifact {artifact_id!r}: cloud assembly "
-                                 f"refers to {which} (directoryName {sub!r})")
-            if not (sub_dir / "manifest.json").is_file():
-                raise InputError(f"{sub_dir}: nested cloud assembly of artifact {artifact_id!r} "
-                                 f"has no manifest.json")
-            _load_assembly(sub_dir, out, seen, walking)
+        _guard(problems, _load_artifact, directory, manifest_path, str(artifact_id), artifact,
+               out, seen, walking, problems)
+
+
+def _load_artifact(directory: Path, manifest_path: Path, artifact_id: str, artifact: Any,
+                   out: list[LoadedTemplate], seen: set[Any], walking: tuple[Path, ...],
+                   problems: list[InputProblem] | None) -> None:
+    here = walking[-1]
+    if not isinstance(artifact, dict):
+        return
+    kind = artifact.get("type")
+    props = artifact.get("properties") if isinstance(artifact.get("properties"), dict) else {}
+    if kind == _STACK_ARTIFACT:
+        template_file = props.get("templateFile")
+        if not isinstance(template_file, str):
+            raise _refuse(manifest_path, f"artifact {artifact_id!r} has no "
+                          "properties.templateFile", "manifest")
+        template_path = directory / template_file
+        if not template_path.is_file():
+            raise _refuse(template_path, f"no such file (templateFile of artifact "
+                          f"{artifact_id!r} in {manifest_path})", "manifest")
+        account, region = _parse_environment(artifact.get("environment"))
+        stack = artifact.get("displayName") or artifact_id
+        loaded = _load_template_file(template_path, stack=str(stack),
+                                     region=region or DEFAULT_REGION, account=account)
+        loaded.manifest = manifest_path
+        stack_name = props.get("stackName")
+        loaded.stack_name = stack_name if isinstance(stack_name, str) and stack_name \
+            else str(artifact_id)
+        params = props.get("parameters")
+        if isinstance(params, dict):
+            loaded.parameters = {str(k): v for k, v in params.items()}
+        if _add(out, seen, loaded):
+            _load_nested_stacks(directory, loaded, out, seen, problems)
+    elif kind == _NESTED_ASSEMBLY:
+        sub = props.get("directoryName")
+        if not isinstance(sub, str):
+            raise _refuse(manifest_path, f"artifact {artifact_id!r} has no "
+                          "properties.directoryName", "manifest")
+        sub_dir = directory / sub
+        if sub_dir.resolve() in walking:
+            which = "itself" if sub_dir.resolve() == here else \
+                f"an enclosing cloud assembly ({sub_dir.resolve()})"
+            raise _refuse(manifest_path, f"artifact {artifact_id!r}: cloud assembly refers to "
+                          f"{which} (directoryName {sub!r})", "manifest")
+        if not (sub_dir / "manifest.json").is_file():
+            raise _refuse(sub_dir, f"nested cloud assembly of artifact {artifact_id!r} has "
+                          "no manifest.json", "manifest")
+        _load_assembly(sub_dir, out, seen, walking, problems)
 
 
 def _load_nested_stacks(directory: Path, parent: LoadedTemplate, out: list[LoadedTemplate],
-                        seen: set[Any]) -> None:
+                        seen: set[Any], problems: list[InputProblem] | None = None) -> None:
     for logical_id, res in parent.resources.items():
         if not isinstance(res, Mapping) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -294,14 +345,19 @@ def _load_nested_stacks(directory: Path, parent: LoadedTemplate, out: list[Loade
             parent.nested_missing[str(logical_id)] = (
                 f"aws:asset:path {asset!r} is the template of a stack that contains it")
             continue
-        nested = _load_template_file(nested_path, stack=f"{parent.stack}/{logical_id}",
-                                     region=parent.region, account=parent.account)
+        nested = _guard(problems, _load_template_file, nested_path,
+                        stack=f"{parent.stack}/{logical_id}", region=parent.region,
+                        account=parent.account)
+        if nested is None:
+            parent.nested_missing[str(logical_id)] = (
+                f"its template {nested_path} cannot be checked (see the input errors)")
+            continue
         nested.manifest = parent.manifest
         nested.nested_in = parent.stack
         nested.parent = parent
         nested.nested_id = str(logical_id)
         if _add(out, seen, nested):
-            _load_nested_stacks(directory, nested, out, seen)
+            _load_nested_stacks(directory, nested, out, seen, problems)
 
 
 def _ancestors(t: LoadedTemplate) -> list[Path]:
@@ -350,29 +406,44 @@ def _quiet_decoder() -> Iterator[None]:
 
 
 def _decode(path: Path) -> Mapping[str, Any]:
+    """Decode ``path`` into a template CloudFormation would accept, or raise
+    :class:`InputError` with the :class:`InputProblem` entries that say why not."""
     from cfnlint.decode import decode  # imported lazily: cfn-lint import costs ~0.3 s
 
-    def bad(why: str) -> InputError:
-        return InputError(f"{path}: not a CloudFormation template: {why}")
+    def bad(why: str, kind: str = "not-a-template") -> InputError:
+        return _refuse(path, f"not a CloudFormation template: {why}", kind)
 
     if path.is_dir():
-        raise bad("is a directory")
+        raise bad("is a directory", "unreadable")
+    too_large = validate.check_size(path)
+    if too_large is not None:
+        raise InputError.of([too_large])
     try:
         with _quiet_decoder():
             template, matches = decode(str(path))
+    except RecursionError:
+        raise bad("nested too deeply to decode", "syntax") from None
     except Exception as exc:  # the decoder reports most problems as matches; be safe
-        raise bad(f"{type(exc).__name__}: {exc}") from exc
+        raise bad(f"{type(exc).__name__}: {exc}", "unreadable") from exc
     if matches:
         first = matches[0]
         message = str(first.message).replace("{filename}", str(path))
         if message.startswith("Cannot read file contents"):
-            raise bad("cannot read it as UTF-8 text (a binary file?)")
-        where = f"line {first.linenumber}: " if getattr(first, "linenumber", None) else ""
-        raise bad(f"{where}{message}")
+            raise bad("cannot read it as UTF-8 text (a binary file?)", "unreadable")
+        line = getattr(first, "linenumber", None)
+        where = f"line {line}: " if line else ""
+        raise InputError.of([InputProblem(str(path), f"not a CloudFormation template: {where}"
+                                          f"{message}", kind="syntax",
+                                          line=line if isinstance(line, int) else None)])
     if not isinstance(template, Mapping):
         raise bad(f"top level is {_kind(template)}, not a mapping")
     if not isinstance(template.get("Resources"), Mapping):
-        raise bad("no Resources mapping")
+        raise bad("no Resources mapping" + ("" if "Resources" not in template else
+                  f": Resources is {_kind(template['Resources'])}; it must map logical IDs to "
+                  f"resources"))
     if not template["Resources"]:
         raise bad("the Resources mapping is empty (CloudFormation requires at least one resource)")
+    found = validate.problems(template, path, lambda p: _walk_line(template, p, None))
+    if found:
+        raise InputError.of(found)
     return template

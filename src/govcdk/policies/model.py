@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from . import catalog
+from .errors import InputProblem
 
 
 class Status(str, enum.Enum):
@@ -249,6 +250,10 @@ class Report:
     parameter_exceptions: list[ParameterException] = field(default_factory=list)
     """Rule parameters run looser than their floor under an exception; every finding of the
     rule says so in its message."""
+    input_errors: list[InputProblem] = field(default_factory=list)
+    """Inputs that could not be checked at all (a file that is not a CloudFormation template,
+    one CloudFormation would refuse, a broken cloud assembly manifest): each names the file and
+    the logical ID where there is one. Any makes ``govcdk check`` exit 2."""
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -269,6 +274,7 @@ class Report:
         self.rule_info.update(other.rule_info)
         self.unused_suppressions.extend(other.unused_suppressions)
         self.parameter_exceptions.extend(other.parameter_exceptions)
+        self.input_errors.extend(other.input_errors)
 
 
 CheckFn = Callable[..., "CheckResult | list[CheckResult]"]

@@ -1112,7 +1112,7 @@ class Resolver:
         a = self._r(arg[1], depth + 1)
         b = self._r(arg[2], depth + 1)
         if not isinstance(a, Unknown) and not isinstance(b, Unknown) and type(a) is type(b) \
-                and _contains_no_unknown(a) and a == b:
+                and _contains_no_unknown(a) and _contains_no_unknown(b) and a == b:
             return a
         return Unknown(f"Fn::If on condition {arg[0]!r}, which cannot be evaluated")
 

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import engine
 from . import parameters as rule_params
-from .errors import InputError
+from .errors import InputError, InputProblem
 from .loader import LoadedTemplate
 from .model import Finding, Report, Rule, Severity, Status
 
@@ -108,13 +108,16 @@ def check_parameter_values(params: Mapping[str, str], templates: Sequence[Loaded
 def check_loaded(templates: Sequence[LoadedTemplate], selection: Selection, *,
                  parameters: Mapping[str, str] | None = None, region: str | None = None,
                  all_allowed_values: bool = False, cfn_lint: bool = False,
-                 today: _dt.date | None = None) -> Report:
+                 today: _dt.date | None = None,
+                 problems: Sequence[InputProblem] = ()) -> Report:
     """Check loaded templates (:func:`govcdk.policies.loader.load_targets`) with the rules of
     ``selection``: the parameter values are checked first (:func:`check_parameter_values`),
     then :func:`govcdk.policies.engine.check_templates` runs (template ``parameters``,
     ``region`` override, ``all_allowed_values`` as documented there), then, with
     ``cfn_lint``, cfn-lint for both GovCloud (US) regions, whose findings are appended.
     ``today`` (default :meth:`datetime.date.today`) is the date suppressions expire against.
+    ``problems`` are the input errors :func:`~govcdk.policies.loader.load_targets` collected;
+    they head ``Report.input_errors``, and cfn-lint skips any file refused there or by the engine.
 
     Returns the :class:`Report`. Raises :class:`InputError` for a bad parameter value or (without
     ``region``) a cloud assembly stack outside AWS GovCloud (US).
@@ -126,11 +129,13 @@ def check_loaded(templates: Sequence[LoadedTemplate], selection: Selection, *,
                                     all_allowed_values=all_allowed_values,
                                     known_rules=selection.pack,
                                     rule_parameters=selection.resolved, today=today)
+    report.input_errors[:0] = list(problems)
     if cfn_lint:
         from govcdk.scanners import cfnlint
 
-        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates),
-                                   today=today))
+        refused = {str(p.path) for p in report.input_errors}  # e.g. Fn::ForEach beyond 500 resources
+        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates
+                                    if str(t.path) not in refused), today=today))
     return report
 
 

@@ -11,11 +11,15 @@ Shape::
      "findings": [Finding.to_dict()...],
      "unused_suppressions": [UnusedSuppression.to_dict()...],
      "parameter_exceptions": [ParameterException.to_dict()...],
-     "rule_parameters": {"GOV-LOGS-001": {"min_retention_days": 365}, ...}}
+     "rule_parameters": {"GOV-LOGS-001": {"min_retention_days": 365}, ...},
+     "input_errors": [{"path", "message", "logical_id", "kind", "line", "location"}...]}
 
 A finding's ``acknowledgements`` lists the suppressions applied to it (``{"id", "reason",
 "expires", "poam", "wildcard"}``); ``summary.unused_suppressions`` and
-``summary.parameter_exceptions`` count the two lists. ``rule_parameters`` gives the values each
+``summary.parameter_exceptions`` count the two lists. ``input_errors`` lists the inputs that
+could not be checked at all (:class:`~govcdk.policies.errors.InputProblem`; ``kind`` is a stable
+token such as ``"syntax"``, ``"circular"``, ``"too-large"``), counted in
+``summary.input_errors``; a report with any is incomplete (``govcdk check`` exits 2). ``rule_parameters`` gives the values each
 govcdk rule that takes parameters ran with.
 
 Keys are sorted and findings keep the report's order, so the same report always renders to the
@@ -53,6 +57,7 @@ def summarize(report: Report) -> dict[str, Any]:
         "by_control": dict(sorted(by_control.items())),
         "unused_suppressions": len(report.unused_suppressions),
         "parameter_exceptions": len(report.parameter_exceptions),
+        "input_errors": len(report.input_errors),
     }
 
 
@@ -72,6 +77,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "rule_parameters": {rule_id: dict(info["parameters"])
                             for rule_id, info in report.rule_info.items()
                             if info.get("parameters")},
+        "input_errors": [p.to_dict() for p in report.input_errors],
     }
 
 

@@ -3,6 +3,11 @@
 Shape::
 
     <testsuites name="govcdk check" tests="N" failures="F" errors="E" skipped="S" time="0">
+      <testsuite name="input errors" ...>                     only when there are any
+        <testcase classname="input errors" name="<file> <logical id>" file="<file>" time="0">
+          <error type="INPUT_ERROR" message="<file>: <what is wrong>">details</error>
+        </testcase>
+      </testsuite>
       <testsuite name="<stack>" tests=".." failures=".." errors=".." skipped=".." time="0">
         <properties><property name="template" value="<template path>"/>
                     <property name="region" value="us-gov-west-1"/></properties>
@@ -22,7 +27,8 @@ other tools are named ``<source> <rule id> <title>`` (``cfn-lint E3006 ...``). W
 findings share a testcase (a scanner reporting the same rule twice on one resource), the worst
 status decides the element and the details list every finding.
 
-Decisions: ERROR is a JUnit ``<error>`` (the check raised: JUnit's "unanticipated problem"),
+Decisions: an input error (a file not checked at all, ``Report.input_errors``) is an
+``<error>`` testcase of a first suite named ``input errors``, counted in ``errors``. ERROR is a JUnit ``<error>`` (the check raised: JUnit's "unanticipated problem"),
 counted in ``errors``, not ``failures``; CI marks both red. NOT_APPLICABLE findings are
 ``<skipped>`` so every finding in the report is accounted for (``tests`` = testcases), and the
 message says ``not applicable`` apart from ``suppressed``; dashboards count both as skipped.
@@ -46,6 +52,9 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 def _clean(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
+
+INPUT_SUITE = "input errors"
+"""Name of the test suite (and class name of the test cases) of input errors."""
 
 # Worst first: which element a testcase with several findings gets.
 _RANK = [Status.ERROR, Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.NOT_APPLICABLE,
@@ -96,6 +105,28 @@ def to_element(report: Report) -> ET.Element:
     for t in report.templates:
         templates.setdefault(t.stack, t)
     totals = [0, 0, 0, 0]
+    if report.input_errors:
+        suite = ET.SubElement(root, "testsuite", {"name": INPUT_SUITE})
+        for p in report.input_errors:
+            case = ET.SubElement(suite, "testcase", {
+                "classname": INPUT_SUITE,
+                "name": f"{p.path} {p.logical_id}".strip(),
+                "file": p.path,
+                "time": "0",
+            })
+            child = ET.SubElement(case, "error", {"type": "INPUT_ERROR",
+                                                  "message": p.describe()})
+            details = [p.describe(), f"Kind: {p.kind}"]
+            if p.logical_id:
+                details.append(f"Logical ID: {p.logical_id}")
+            if p.location:
+                details.append(f"Location: {p.location}")
+            if p.line:
+                details.append(f"Line: {p.line}")
+            child.text = "\n".join(details)
+        n = len(report.input_errors)
+        _counts(suite, n, 0, n, 0)
+        totals = [n, 0, n, 0]
     for stack in stacks_of(report):
         cases: dict[tuple[str, str, str], list[Finding]] = {}
         for f in report.findings:
@@ -160,4 +191,4 @@ def to_junit(report: Report) -> str:
         ('<?xml version="1.0" encoding="UTF-8"?>\n', "\n"))
 
 
-__all__ = ["to_element", "to_junit"]
+__all__ = ["INPUT_SUITE", "to_element", "to_junit"]

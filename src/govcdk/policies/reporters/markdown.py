@@ -6,6 +6,13 @@ Shape::
     # govcdk check report
 
     Templates: 2 · Findings: 14 · Passed: 9 · Failing: 3 · Suppressed: 1 · Not applicable: 1
+    · Input errors: 1                                           (only when there are any)
+
+    ## Input errors (1)                                         (only when there are any)
+
+    Not checked at all; `govcdk check` exits 2. ...
+
+    | File | Logical ID | Line | Error |
 
     ## Control matrix
 
@@ -50,6 +57,9 @@ LEGEND = ("Each cell counts findings as `passed / failing / suppressed`. Failing
           "raised); suppressed counts failing findings acknowledged with a reason in the "
           "resource's `Metadata`. Findings that do not apply are not counted; `-` means no rule "
           "of that control found anything to check in that stack.")
+
+INPUT_ERRORS = ("These inputs were not checked at all, so the counts below do not cover them; "
+                "`govcdk check` exits 2 until they are fixed.")
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>&])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -107,11 +117,19 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
     counts = report.counts()
     failing = [f for f in report.findings if f.status.failing]
     suppressed = [f for f in report.findings if f.status == Status.SUPPRESSED]
+    errors = report.input_errors
     out = [f"# {escape(title)}", "",
            f"Templates: {len(report.templates)} · Findings: {len(report.findings)} · "
            f"Passed: {counts['PASS']} · Failing: {len(failing)} · "
-           f"Suppressed: {counts['SUPPRESSED']} · Not applicable: {counts['NOT_APPLICABLE']}", "",
-           "## Control matrix", "", LEGEND, ""]
+           f"Suppressed: {counts['SUPPRESSED']} · Not applicable: {counts['NOT_APPLICABLE']}"
+           + (f" · Input errors: {len(errors)}" if errors else ""), ""]
+    if errors:
+        out += [f"## Input errors ({len(errors)})", "", INPUT_ERRORS, ""]
+        out += _table(["File", "Logical ID", "Line", "Error"], ["---"] * 4,
+                      [[escape(p.path), escape(p.logical_id) or "-", str(p.line or "-"),
+                        escape(p.message)] for p in errors])
+        out.append("")
+    out += ["## Control matrix", "", LEGEND, ""]
 
     rows = []
     for control, by_stack in matrix(report).items():
@@ -147,4 +165,4 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["LEGEND", "NO_CONTROL", "cell", "escape", "matrix", "to_markdown"]
+__all__ = ["INPUT_ERRORS", "LEGEND", "NO_CONTROL", "cell", "escape", "matrix", "to_markdown"]

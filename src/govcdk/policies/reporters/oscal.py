@@ -24,7 +24,8 @@ Shape (OSCAL ``assessment-results`` model)::
               "target": {"type": "objective-id", "target-id": "sc-28.1",
                          "status": {"state": "satisfied" | "not-satisfied",
                                     "reason": "pass" | "fail" | "other"}},
-              "related-observations": [...], "remarks"?}]}],
+              "related-observations": [...], "remarks"?}],
+          "remarks"?: "N input(s) could not be checked: ..."}],
        "back-matter": {"resources": [the no-plan note, one per template (rlinks: its path)]}}}
 
 Verdict per control (over every finding naming it): any FAIL or ERROR -> ``not-satisfied`` /
@@ -33,6 +34,12 @@ deviation, with its reason in ``remarks``) -> ``not-satisfied`` / ``other``; els
 one PASS -> ``satisfied`` / ``pass``. A control whose findings are all NOT_APPLICABLE, or whose
 rules found nothing to check, gets no finding (nothing passes without evidence) but is listed in
 ``reviewed-controls``. Observation props use the namespace ``urn:govcdk:oscal``.
+
+An input error (a file not checked at all, ``Report.input_errors``) is an observation of type
+``finding`` with props ``status`` ``INPUT-ERROR``, ``input-error-kind``, ``logical-id``,
+``location`` and ``line``, whose subject is the file (a back-matter resource); it relates to no
+control. The result's ``remarks`` say how many inputs were not checked, so no control's
+``satisfied`` reads as covering them.
 
 UUIDs are version 5 over stable keys, so the same report gives the same document, and a
 control's finding, a finding's observation and the document itself keep their UUIDs across
@@ -49,6 +56,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from ..errors import InputProblem
 from ..model import Finding, Report, Status
 from ._common import control_sort_key, oscal_control_id, rule_label, stacks_of, title_lookup
 
@@ -118,6 +126,35 @@ def _observation(f: Finding, ident: str, tool: str, template_uuid: str, when: st
     return obs
 
 
+def _input_stack(p: InputProblem) -> str:
+    """The name a file with an input error is listed under (it has no stack): the file."""
+    return p.path
+
+
+def _input_observation(p: InputProblem, ident: str, tool: str, template_uuid: str,
+                       when: str) -> dict[str, Any]:
+    props = [q for q in (
+        _prop("status", "INPUT-ERROR"), _prop("source", "govcdk"),
+        _prop("input-error-kind", p.kind), _prop("template", p.path),
+        _prop("logical-id", p.logical_id), _prop("location", p.location),
+        _prop("line", p.line)) if q]
+    where = f"{p.path} {p.logical_id}".strip()
+    return {
+        "uuid": ident,
+        "title": _line(f"Input error: {where} not checked"),
+        "description": p.describe(),
+        "props": props,
+        "methods": ["TEST"],
+        "types": ["finding"],
+        "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
+        "subjects": [{"subject-uuid": template_uuid, "type": "resource", "title": _line(where)}],
+        "relevant-evidence": [{"href": f"#{template_uuid}",
+                               "description": f"Template {p.path} (not checked)."}],
+        "collected": when,
+        "remarks": "The input could not be checked at all, so no rule judged it.",
+    }
+
+
 def _verdict(findings: list[Finding]) -> tuple[str, str] | None:
     statuses = {f.status for f in findings}
     if statuses & {Status.FAIL, Status.ERROR}:
@@ -148,6 +185,7 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
                                      "plan to import."})
     pairs = [(t.stack, str(t.path)) for t in report.templates]
     pairs += [(f.stack, f.template_path) for f in report.findings]
+    pairs += [(_input_stack(p), p.path) for p in report.input_errors]
     for stack, path in pairs:
         if (stack, path) in templates:
             continue
@@ -169,6 +207,14 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
         obs_of[i] = ident
         observations.append(_observation(f, ident, tools[f.source],
                                          templates[(f.stack, f.template_path)], when))
+
+    seen_inputs: dict[str, int] = {}
+    for p in report.input_errors:
+        key = "\0".join((p.path, p.kind, p.logical_id, p.location, p.message))
+        seen_inputs[key] = seen_inputs.get(key, 0) + 1
+        observations.append(_input_observation(
+            p, _uuid("input-error", key, str(seen_inputs[key])), tools["govcdk"],
+            templates[(_input_stack(p), p.path)], when))
 
     controls = {c for info in report.rule_info.values() for c in info.get("controls", ())}
     controls |= {c for f in report.findings for c in f.controls}
@@ -235,6 +281,11 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
         result["observations"] = observations
     if findings:
         result["findings"] = findings
+    if report.input_errors:
+        files = sorted({p.path for p in report.input_errors})
+        result["remarks"] = (f"{len(report.input_errors)} input error(s): {', '.join(files)} "
+                             f"could not be checked (see the observations with status "
+                             f"INPUT-ERROR); no finding of this result covers them.")
 
     from govcdk import __version__
 

@@ -22,7 +22,13 @@ Shape (OASIS SARIF v2.1.0; GitHub "SARIF support for code scanning")::
            "suppressions": [{"kind": "inSource", "justification": <reason>}],   # SUPPRESSED only
            "properties": {"status": "FAIL", "severity": "HIGH", "controls": [...], "stack": ...,
                           "logicalId": ..., "resourceType": ..., "propertyPath": ...,
-                          "cdkPath": ..., "paths": [...]}}]},
+                          "cdkPath": ..., "paths": [...]}}],
+        "invocations": [{"executionSuccessful": false,                 # false: input errors
+                         "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": "<file>: <what is wrong>"},
+                             "locations": [...same shape as a result's...],
+                             "properties": {"kind": "circular", "logicalId": ...,
+                                            "location": "Resources.A"}}]}]},
        {"tool": {"driver": {"name": "cfn-lint", ...}}, "results": [...]}]}
 
 Choices:
@@ -43,6 +49,10 @@ Choices:
   directory) with ``uriBaseId`` ``%SRCROOT%``; a relative path is kept as given; an absolute
   path outside ``base`` becomes a ``file://`` URI. ``region.startLine`` is set only when the
   finding has a line (GitHub then places the alert at file level).
+- Input errors (files not checked at all: ``Report.input_errors``) are tool execution
+  notifications of level ``error`` in the ``govcdk`` run's one invocation, whose
+  ``executionSuccessful`` is then false (SARIF 2.1.0 section 3.20.21: problems of the tool's run
+  rather than of the analyzed code); they are not results, since no rule judged anything.
 - ``partialFingerprints["govcdkFindingHash/v1"]`` is the SHA-256 of source, rule id, stack,
   logical id and property path, so the same finding keeps its fingerprint across runs and line
   moves; a repeat of the same key within a run gets ``:2``, ``:3``... appended in report order.
@@ -56,6 +66,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputProblem
 from ..model import Finding, Report, Severity, Status
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -203,7 +214,25 @@ def _run(source: str, report: Report, findings: list[Finding], base: Path) -> di
     seen: dict[str, int] = {}
     results = [_result(f, index[f.rule_id], base, seen) for f in findings
                if f.status.failing or f.status == Status.SUPPRESSED]
-    return {"tool": {"driver": driver}, "results": results}
+    run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
+    if source == "govcdk":
+        invocation: dict[str, Any] = {"executionSuccessful": not report.input_errors}
+        if report.input_errors:
+            invocation["toolExecutionNotifications"] = [_notification(p, base)
+                                                        for p in report.input_errors]
+        run["invocations"] = [invocation]
+    return run
+
+
+def _notification(p: InputProblem, base: Path) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(p.path, base)}
+    if p.line:
+        physical["region"] = {"startLine": int(p.line)}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if p.logical_id:
+        location["logicalLocations"] = [{"name": p.logical_id}]
+    return {"level": "error", "message": {"text": p.describe()}, "locations": [location],
+            "properties": {"kind": p.kind, "logicalId": p.logical_id, "location": p.location}}
 
 
 def to_dict(report: Report, *, base: Path | str | None = None) -> dict[str, Any]:
@@ -213,7 +242,8 @@ def to_dict(report: Report, *, base: Path | str | None = None) -> dict[str, Any]
     for f in report.findings:
         by_source.setdefault(f.source, []).append(f)
     sources: list[str] = []
-    if "govcdk" in by_source or any(r not in _SCANNERS for r in report.rules_run):
+    if "govcdk" in by_source or report.input_errors \
+            or any(r not in _SCANNERS for r in report.rules_run):
         sources.append("govcdk")
     scanners = {s for s in by_source if s != "govcdk"} | {r for r in report.rules_run if r in _SCANNERS}
     sources += sorted(scanners)

@@ -1,11 +1,14 @@
 """Human-readable report for a terminal (rich).
 
-:func:`render_text` prints, in order: the templates checked (with anything the engine could not
+:func:`render_text` prints, in order: the input errors (files that could not be checked at
+all: each names the file, the logical ID where there is one, and what is allowed); the templates
+checked (with anything the engine could not
 check in them); one row per rule run with its severity, NIST SP 800-53 Rev 5 controls and its
 count of findings by status (the evidence table an assessor reads); the rule parameters run
 looser than their FedRAMP floor under an exception; the failing and acknowledged (SUPPRESSED,
 with the reason, expiry and POA&M id) findings, or every finding with ``show_passed``; the
-unused suppressions (acknowledgements that covered nothing, to remove); and a one-line result.
+unused suppressions (acknowledgements that covered nothing, to remove); and a one-line result,
+which counts the input errors too.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ _STYLE = {
 _ORDER = [Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.SUPPRESSED,
           Status.NOT_APPLICABLE]
 _SHORT = {Status.NOT_APPLICABLE: "N/A", Status.SUPPRESSED: "SUPPR."}
+
+
+def _print_input_errors(report: Report, console: Console) -> None:
+    """One unwrapped line per input error (paths and messages stay whole for copying)."""
+    console.print(Text(f"Input errors: {len(report.input_errors)} (not checked)",
+                       style="bold magenta"))
+    for p in report.input_errors:
+        console.print(Text("  error: ", style="bold magenta") + Text(p.describe()),
+                      soft_wrap=True)
 
 
 def _templates_table(report: Report) -> Table:
@@ -89,7 +101,10 @@ def _unused_table(report: Report) -> Table:
 def render_text(report: Report, console: Console, *, show_passed: bool = False) -> None:
     """Print ``report`` to ``console``. Failing (FAIL, UNKNOWN, ERROR) and SUPPRESSED findings
     are listed one by one; passing ones too with ``show_passed``. Counts cover every status.
-    Parameter exceptions and unused suppressions get a table each when there are any."""
+    Input errors, parameter exceptions and unused suppressions get a table each when there
+    are any."""
+    if report.input_errors:
+        _print_input_errors(report, console)
     console.print(_templates_table(report))
     console.print(_rules_table(report))
     if report.parameter_exceptions:
@@ -122,8 +137,12 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
 
     counts = report.counts()
     failing = sum(counts[s.value] for s in Status if s.failing)
-    style = "bold red" if failing else "bold green"
-    console.print(Text(f"Result: {failing} failing finding{'s' if failing != 1 else ''}", style=style)
+    errors = len(report.input_errors)
+    style = "bold red" if failing or errors else "bold green"
+    result = f"Result: {failing} failing finding{'s' if failing != 1 else ''}"
+    if errors:
+        result += f", {errors} input error{'s' if errors != 1 else ''} (not checked)"
+    console.print(Text(result, style=style)
                   + Text(" (" + ", ".join(f"{s.value} {counts[s.value]}" for s in _ORDER) + ")"))
 
 

@@ -123,7 +123,9 @@ def _advanced(selectors: Any, base: Path, covered: set[str], unknowns: list[Chec
         if decided["eventCategory"] != ["Data"] or S3_OBJECT not in (decided["resources.type"]
                                                                    or []):
             continue
-        scopes.append(describe(sel.get("Name")) if sel.get("Name") else f"advanced selector {i}")
+        label = sel.get("Name")     # a label only; may be unresolved (never truth-tested)
+        scopes.append(describe(label) if isinstance(label, Unknown)
+                      or (isinstance(label, str) and label) else f"advanced selector {i}")
         ro = decided["readOnly"]
         if ro is None:
             covered.update(BOTH)

@@ -45,8 +45,9 @@ def check(resource: Any, ctx: Any) -> CheckResult | list[CheckResult]:
             ("Properties", key) if key else ())
     base = ("Properties", "SecurityGroupEgress")
     rules = props.get("SecurityGroupEgress")
-    if rules is None or rules == []:
-        return _default_egress(resource, ctx, "is empty" if rules == [] else "is not set", base)
+    if rules is None or (isinstance(rules, list) and not rules):  # never compare an Unknown
+        return _default_egress(resource, ctx, "is empty" if rules is not None else "is not set",
+                               base)
     failing, count = inline_rules_results(rules, base, resource, ctx, EGRESS)
     if failing:
         return failing

@@ -49,7 +49,14 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     elif raw is None:
         mode = literal(props.get("EngineMode"), "EngineMode")
         source = next((s for s in SOURCES if props.get(s) is not None), None)
-        if resource.type == "AWS::RDS::DBCluster" and mode == "serverless":
+        if resource.type == "AWS::RDS::DBCluster" and isinstance(mode, Unknown) \
+                and source is None:
+            out.append(CheckResult.unknown(
+                f"StorageEncrypted not set and EngineMode cannot be resolved ({mode.reason}): "
+                f"an Aurora Serverless v1 cluster is always encrypted, any other cluster "
+                f"defaults to unencrypted storage", path))
+        elif resource.type == "AWS::RDS::DBCluster" and not isinstance(mode, Unknown) \
+                and mode == "serverless":
             pass    # Aurora Serverless v1: always encrypted; KmsKeyId decides the key
         elif source is not None:
             if key.status != Status.PASS:

@@ -119,7 +119,7 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
     """The audit-log destinations the given resources name (see the module docstring). A flow
     log whose ``LogDestinationType`` cannot be resolved counts when its ``LogDestination`` may
     be a bucket; a load balancer whose ``access_logs.s3.enabled`` is literally false does not
-    count."""
+    count, one with an attribute whose ``Key`` cannot be resolved (it may be that one) does."""
     for res in resources:
         props = res.properties
         if res.type == TRAIL and props.get("S3BucketName") is not None:
@@ -127,7 +127,7 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
                                  ("Properties", "S3BucketName"))
         elif res.type == FLOW_LOG:
             dest_type = literal(props.get("LogDestinationType"), "LogDestinationType")
-            if (dest_type == "s3" or isinstance(dest_type, Unknown)) \
+            if (isinstance(dest_type, Unknown) or dest_type == "s3") \
                     and props.get("LogDestination") is not None:
                 yield AuditReference(res, "flow log destination", props.get("LogDestination"),
                                      ("Properties", "LogDestination"))
@@ -149,14 +149,19 @@ def audit_references(resources: list[Any]) -> Iterator[AuditReference]:
                 continue
             enabled: Any = None
             found: tuple[int, Any] | None = None
+            unresolved_key = False
             for i, item in enumerate(attrs):
                 if not isinstance(item, dict):
                     continue
                 key = literal(item.get("Key"))
-                if key == "access_logs.s3.enabled":
+                if isinstance(key, Unknown):    # may be access_logs.s3.enabled: counts as such
+                    unresolved_key = True
+                elif key == "access_logs.s3.enabled":
                     enabled = as_bool(item.get("Value"))
                 elif key == "access_logs.s3.bucket":
                     found = (i, item.get("Value"))
+            if enabled is None and unresolved_key:
+                enabled = Unknown("an attribute Key cannot be resolved")
             if found is not None and enabled is not False and enabled is not None:
                 yield AuditReference(res, "load balancer access-log destination", found[1],
                                      ("Properties", "LoadBalancerAttributes", found[0], "Value"))

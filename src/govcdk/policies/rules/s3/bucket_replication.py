@@ -37,11 +37,17 @@ def _is_backup(bucket: Any, key: str) -> bool | Unknown:
     tags = bucket.properties.get("Tags")
     if isinstance(tags, Unknown):
         return tags
+    unresolved: Unknown | None = None
     for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, dict) and literal(tag.get("Key")) == key:
+        if not isinstance(tag, dict):
+            continue
+        name = literal(tag.get("Key"), "tag Key")
+        if isinstance(name, Unknown):   # this tag may be the backup tag
+            unresolved = name if unresolved is None else unresolved
+        elif name == key:
             value = as_bool(tag.get("Value"))
             return value if isinstance(value, Unknown) else value is True
-    return False
+    return unresolved if unresolved is not None else False
 
 
 def _replication(ctx: Any, bucket: Any) -> CheckResult:
