@@ -57,8 +57,17 @@ def _value(value: Any) -> str:
         return repr(value)
 
 
-def render(rules: Sequence[Any] | None = None) -> str:
-    """The whole of docs/RULES.md for ``rules`` (default: :func:`load_rules`)."""
+def _verify_rules() -> tuple[Sequence[Any], dict[str, str]]:
+    from govcdk.verify.rules import MIRRORS, VERIFY_RULES
+
+    return VERIFY_RULES, dict(MIRRORS)
+
+
+def render(rules: Sequence[Any] | None = None,
+           verify_rules: tuple[Sequence[Any], dict[str, str]] | None = None) -> str:
+    """The whole of docs/RULES.md for ``rules`` (default: :func:`load_rules`) and
+    ``verify_rules`` (``(rules, mirrors)``; default: :data:`govcdk.verify.rules.VERIFY_RULES`
+    and :data:`~govcdk.verify.rules.MIRRORS`)."""
     from govcdk.policies import catalog, load_rules
 
     rules = sorted(load_rules() if rules is None else rules, key=lambda r: r.id)
@@ -84,42 +93,76 @@ def render(rules: Sequence[Any] | None = None) -> str:
         out.append(f"| [{r.id}](#{_anchor(r.id)}) | {_cell(r.title)} | {r.severity.value} | "
                    f"{'?' if b is None else _letters(b)} | {_cell(', '.join(r.controls))} |")
     for r in rules:
-        out += ["", f"## {r.id}", "", f"**{r.title}**", ""]
+        out += _section(r)
+    verify_rules, mirrors = _verify_rules() if verify_rules is None else verify_rules
+    verify_rules = sorted(verify_rules, key=lambda r: r.id)
+    out += [
+        "",
+        "# Deployed-account rules (`govcdk verify`)",
+        "",
+        f"{len(verify_rules)} rules that `govcdk verify` runs against deployed stacks through read-only "
+        "AWS API calls: what a template cannot prove (a key still rotating, a trail still "
+        "logging). Each mirrors one template rule and carries its controls, backlog concerns and "
+        "severity.",
+        "",
+        "| Rule | Title | Severity | Baselines | Controls | Mirrors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in verify_rules:
         b = _baselines_of(r)
-        primary = r.controls[0] if r.controls else "none"
-        shown = ("unknown (primary control not in the catalog)" if b is None
-                 else ", ".join(x.title() if x != "li-saas" else "LI-SaaS" for x in b) or "none")
-        out += [
-            f"- Severity: {r.severity.value}",
-            f"- FedRAMP Rev 5 baselines: {shown} (of {primary})",
-            f"- Scope: {r.scope}; resource types: "
-            + ", ".join(f"`{t}`" for t in r.resource_types),
-            f"- Backlog concerns: {', '.join(r.backlog) or 'none'}",
-            "- NIST SP 800-53 Rev 5 controls:",
-        ]
-        for cid in r.controls:
-            if catalog.is_known(cid):
-                c = catalog.control(cid)
-                title = c.title or "title not in the catalog's NIST file"
-                out.append(f"  - {cid} {title} ({_letters(c.baselines)})")
-            else:
-                out.append(f"  - {cid} (not in the catalog)")
-        if r.parameters:
-            out.append("- Parameters: " + ", ".join(
-                f"`{k}` (default `{_value(v)}`)" for k, v in sorted(r.parameters.items())))
-        else:
-            out.append("- Parameters: none")
-        eq = [f"{tool}: {', '.join(f'`{i}`' for i in ids)}"
-              for tool, ids in sorted(r.equivalents.items()) if ids]
-        out.append(f"- Equivalents: {'; '.join(eq) or 'none'}")
-        out += ["", f"Rationale: {' '.join(r.rationale.split())}", "",
-                f"Remediation: {' '.join(r.remediation.split())}", ""]
-        if r.references:
-            out.append("References:")
-            out += [f"- {' '.join(ref.split())}" for ref in r.references]
-        else:
-            out.append("References: none")
+        m = mirrors.get(r.id, "")
+        out.append(f"| [{r.id}](#{_anchor(r.id)}) | {_cell(r.title)} | {r.severity.value} | "
+                   f"{'?' if b is None else _letters(b)} | {_cell(', '.join(r.controls))} | "
+                   f"{f'[{m}](#{_anchor(m)})' if m else ''} |")
+    for r in verify_rules:
+        out += _section(r, mirrors)
     return "\n".join(out) + "\n"
+
+
+def _section(r: Any, mirrors: dict[str, str] | None = None) -> list[str]:
+    """The section of one rule (``mirrors``: verify rule id -> the template rule it mirrors)."""
+    from govcdk.policies import catalog
+
+    out: list[str] = []
+    out += ["", f"## {r.id}", "", f"**{r.title}**", ""]
+    b = _baselines_of(r)
+    primary = r.controls[0] if r.controls else "none"
+    shown = ("unknown (primary control not in the catalog)" if b is None
+             else ", ".join(x.title() if x != "li-saas" else "LI-SaaS" for x in b) or "none")
+    out += [
+        f"- Severity: {r.severity.value}",
+        f"- FedRAMP Rev 5 baselines: {shown} (of {primary})",
+        f"- Scope: {r.scope}; resource types: "
+        + ", ".join(f"`{t}`" for t in r.resource_types),
+        f"- Backlog concerns: {', '.join(r.backlog) or 'none'}",
+        "- NIST SP 800-53 Rev 5 controls:",
+    ]
+    for cid in r.controls:
+        if catalog.is_known(cid):
+            c = catalog.control(cid)
+            title = c.title or "title not in the catalog's NIST file"
+            out.append(f"  - {cid} {title} ({_letters(c.baselines)})")
+        else:
+            out.append(f"  - {cid} (not in the catalog)")
+    if r.parameters:
+        out.append("- Parameters: " + ", ".join(
+            f"`{k}` (default `{_value(v)}`)" for k, v in sorted(r.parameters.items())))
+    else:
+        out.append("- Parameters: none")
+    eq = [f"{tool}: {', '.join(f'`{i}`' for i in ids)}"
+          for tool, ids in sorted(r.equivalents.items()) if ids]
+    out.append(f"- Equivalents: {'; '.join(eq) or 'none'}")
+    out += ["", f"Rationale: {' '.join(r.rationale.split())}", "",
+            f"Remediation: {' '.join(r.remediation.split())}", ""]
+    if r.references:
+        out.append("References:")
+        out += [f"- {' '.join(ref.split())}" for ref in r.references]
+    else:
+        out.append("References: none")
+    if mirrors and r.id in mirrors:
+        m = mirrors[r.id]
+        out.insert(5, f"- Verifies in the deployed account what [{m}](#{_anchor(m)}) checks in the template")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -504,20 +504,25 @@ def _render(fmt: str, report, show_passed: bool) -> str:  # noqa: ANN001 - Repor
 @main.command()
 def rules() -> None:
     """List the rules: id, severity, FedRAMP Rev 5 baselines of the primary control (``LMH``
-    letters; ``?`` when it is not in the catalog), NIST SP 800-53 Rev 5 controls and title."""
+    letters; ``?`` when it is not in the catalog), NIST SP 800-53 Rev 5 controls and title; the
+    template rules of ``govcdk check``, then the deployed-account rules of ``govcdk verify``."""
     from rich.console import Console
     from rich.table import Table
 
     from govcdk.policies import catalog
     from govcdk.policies.engine import load_rules
+    from govcdk.verify.rules import VERIFY_RULES
 
-    table = Table("Rule", "Severity", "FedRAMP", "NIST SP 800-53 Rev 5", "Title", box=None,
-                  pad_edge=False)
-    for r in sorted(load_rules(), key=lambda r: r.id):
-        known = not r.controls or catalog.is_known(r.controls[0])
-        letters = "".join(b[0].upper() for b in r.baselines) if known else "?"
-        table.add_row(r.id, r.severity.value, letters, ", ".join(r.controls), r.title)
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    for heading, pack in (("Template rules (govcdk check)", load_rules()),
+                          ("Deployed-account rules (govcdk verify)", VERIFY_RULES)):
+        table = Table("Rule", "Severity", "FedRAMP", "NIST SP 800-53 Rev 5", "Title", box=None,
+                      pad_edge=False, title=heading, title_justify="left")
+        for r in sorted(pack, key=lambda r: r.id):
+            known = not r.controls or catalog.is_known(r.controls[0])
+            letters = "".join(b[0].upper() for b in r.baselines) if known else "?"
+            table.add_row(r.id, r.severity.value, letters, ", ".join(r.controls), r.title)
+        console.print(table)
 
 
 from govcdk.cli_facts import facts  # noqa: E402 - at the end: cli_facts imports nothing heavy

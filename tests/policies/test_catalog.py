@@ -184,8 +184,12 @@ def test_cli_rules_shows_baseline_letters():
 
     result = CliRunner().invoke(main, ["rules"])
     assert result.exit_code == 0, result.output
-    assert "FedRAMP" in result.output.splitlines()[0]
-    for rule in RULES:
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Template rules (govcdk check)") and "FedRAMP" in lines[1]
+    assert any(l.startswith("Deployed-account rules (govcdk verify)") for l in lines)
+    from govcdk.verify.rules import VERIFY_RULES
+
+    for rule in (*RULES, *VERIFY_RULES):
         line = next(l for l in result.output.splitlines() if l.startswith(rule.id + " "))
         letters = "".join(b[0].upper() for b in rule.baselines)
         assert line.split()[2] == letters, line

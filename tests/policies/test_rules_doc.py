@@ -24,13 +24,23 @@ def test_rules_doc_is_current():
 
 
 def test_rules_doc_has_a_row_and_a_section_per_rule_sorted_by_id():
-    text = gen_rules_doc.render()
+    """Template rules first, then the deployed-account rules of ``govcdk verify``, each part
+    with a summary row and a section per rule, in id order."""
+    from govcdk.verify.rules import MIRRORS, VERIFY_RULES
+
+    full = gen_rules_doc.render()
+    text, deployed = full.split("\n# Deployed-account rules (`govcdk verify`)\n")
     rules = load_rules()
-    rows = [l for l in text.splitlines() if l.startswith("| [GOV-")]
-    assert [r.split("]")[0][3:] for r in rows] == sorted(r.id for r in rules)
-    sections = [l[3:] for l in text.splitlines() if l.startswith("## ")]
-    assert sections == sorted(r.id for r in rules)
-    for rule in rules:
+    for part, pack in ((text, rules), (deployed, VERIFY_RULES)):
+        rows = [l for l in part.splitlines() if l.startswith("| [GOV-")]
+        assert [r.split("]")[0][3:] for r in rows] == sorted(r.id for r in pack)
+        sections = [l[3:] for l in part.splitlines() if l.startswith("## ")]
+        assert sections == sorted(r.id for r in pack)
+    for vid, mirrored in MIRRORS.items():
+        body = deployed.split(f"\n## {vid}\n")[1].split("\n## ")[0]
+        assert f"what [{mirrored}](#{mirrored.lower()}) checks in the template" in body
+    for rule in (*rules, *VERIFY_RULES):
+        text = full
         body = text.split(f"\n## {rule.id}\n")[1].split("\n## ")[0]
         for cid in rule.controls:
             c = catalog.control(cid)
