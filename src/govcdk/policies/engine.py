@@ -83,7 +83,7 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from . import suppressions as _supp
@@ -309,6 +309,7 @@ class RuleContext:
     _resources: Mapping[str, ResolvedResource] = field(repr=False)
     _run: Mapping[str, Mapping[str, ResolvedResource]] = field(default_factory=dict, repr=False)
     stack: str = ""
+    _index: _RunIndex | None = field(default=None, repr=False)
 
     @property
     def region(self) -> str:
@@ -330,12 +331,42 @@ class RuleContext:
         """:meth:`resources` of every template of the run, this one first (for joins across
         stacks, e.g. a flow log in one stack for a VPC imported from another)."""
         out = self.resources(*types)
+        if self._index is not None:     # the run's resources by type, built once per run
+            out.extend(r for r in self._index.created(types) if r.stack != self.stack)
+            return out
         for key, resources in self._run.items():
             if key == self.stack:
                 continue
             out.extend(r for r in resources.values()
                        if (not types or r.type in types) and r.condition is not False)
         return out
+
+    def base_run_resources(self, *types: str) -> list[ResolvedResource]:
+        """The resources of the given types (all when none given) whose ``Condition`` is not
+        false of every template of the run, this one's included, each as resolved without any
+        assumed condition or parameter value, in run order. With :attr:`cache`, for indexes of
+        the run built once and shared by every check; a check reads its own template's
+        resources from :meth:`resources` (they may be a variant's)."""
+        if self._index is None:
+            self._index = _RunIndex(self._run)
+        return self._index.created(types)
+
+    def run_types(self) -> set[str]:
+        """The resource types of every template of the run (to ask :meth:`run_resources` for
+        the types a predicate selects, e.g. every ``Custom::*`` type)."""
+        if self._index is not None:
+            return self._index.types(self.stack, self._resources)
+        return {r.type for resources in self._run.values() for r in resources.values()}
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        """A dictionary shared by every context of the run (one per run; a fresh one when the
+        context was built without a run index): for what a check derives from the OTHER
+        templates of the run, whose resources are the same for every rule and variant. Key it
+        by something unique to the check (its module name first)."""
+        if self._index is None:
+            self._index = _RunIndex(self._run)
+        return self._index.cache
 
     def resolve(self, value: Any) -> Any:
         return self.resolver.resolve(value)
@@ -359,6 +390,60 @@ class RuleContext:
         is not a resource of the checked templates."""
         res = self.target(ref, owner)
         return res.type if res is not None else None
+
+
+class _RunIndex:
+    """The resources of every template of a run, by type, in run order, built once per run:
+    so that :meth:`RuleContext.run_resources` costs what it returns, not the size of the run
+    (a check over hundreds of templates would otherwise walk every resource of every template
+    for every resource it checks). Holds the run's base resources (each template as resolved,
+    not a variant); a context replaces its own template's with its variant's."""
+
+    def __init__(self, run: Mapping[str, Mapping[str, ResolvedResource]]) -> None:
+        self.run = run
+        self.cache: dict[Any, Any] = {}
+        self._created: dict[tuple[str, ...], list[ResolvedResource]] = {}
+        self._types: set[str] | None = None
+
+    def created(self, types: tuple[str, ...]) -> list[ResolvedResource]:
+        """The run's resources of ``types`` (all when empty) whose ``Condition`` is not false,
+        template by template in run order, each template's in template order."""
+        found = self._created.get(types)
+        if found is None:
+            wanted = frozenset(types)
+            found = [r for resources in self.run.values() for r in resources.values()
+                     if (not wanted or r.type in wanted) and r.condition is not False]
+            self._created[types] = found
+        return found
+
+    def types(self, stack: str, own: Mapping[str, ResolvedResource]) -> set[str]:
+        if self._types is None:
+            self._types = {r.type for key, resources in self.run.items()
+                           for r in resources.values()}
+        return self._types | {r.type for r in own.values()}
+
+
+class _RunView(Mapping[str, Mapping[str, ResolvedResource]]):
+    """The run's resources with one template's replaced by a variant's, without copying the
+    run (``{**run, key: resources}`` per check is quadratic over a large run)."""
+
+    __slots__ = ("_base", "_key", "_resources")
+
+    def __init__(self, base: Mapping[str, Mapping[str, ResolvedResource]], key: str,
+                 resources: Mapping[str, ResolvedResource]) -> None:
+        self._base, self._key, self._resources = base, key, resources
+
+    def __getitem__(self, key: str) -> Mapping[str, ResolvedResource]:
+        return self._resources if key == self._key else self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._base
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,7 +580,7 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
                     "(Metadata aws:asset:path); it does not fetch TemplateURL")
     for stack in stacks:
         stack.resources = _resolved_resources(stack.loaded, stack.resolver, stack.key)
-    run = {s.key: s.resources for s in stacks}
+    run = _RunIndex({s.key: s.resources for s in stacks})
     resolved = rule_parameters or Resolved()
     ordered = [dataclasses.replace(r, parameters=resolved.parameters_of(r))
                if resolved.values.get(r.id) else r for r in sorted(rules, key=lambda r: r.id)]
@@ -820,7 +905,7 @@ class _Acknowledging:
 
 
 def _check_template(stack: _Stack, rules: Sequence[Rule],
-                    run: Mapping[str, Mapping[str, ResolvedResource]],
+                    run: _RunIndex,
                     acks: _Acknowledging | None = None,
                     notes: Mapping[str, str] | None = None,
                     ) -> tuple[TemplateInfo, list[Finding]]:
@@ -936,10 +1021,11 @@ def _error_result(exc: BaseException) -> CheckResult:
 
 
 def _context(rule: Rule, stack: _Stack, variant: _Variant,
-             run: Mapping[str, Mapping[str, ResolvedResource]]) -> RuleContext:
+             run: _RunIndex) -> RuleContext:
     return RuleContext(template=stack.loaded, resolver=variant.resolver, rule=rule,
                        params=dict(rule.parameters), _resources=variant.resources,
-                       _run={**run, stack.key: variant.resources}, stack=stack.key)
+                       _run=_RunView(run.run, stack.key, variant.resources), stack=stack.key,
+                       _index=run)
 
 
 def _raw_path(rule: Rule, resolvers: Sequence[Resolver], logical_id: str,
@@ -1005,7 +1091,7 @@ def _parameter_note(resolver: Resolver, names: Sequence[str], message: str) -> s
 
 
 def _run_rule(rule: Rule, stack: _Stack, variants: _Variants,
-              run: Mapping[str, Mapping[str, ResolvedResource]]) -> dict[str, list[CheckResult]]:
+              run: _RunIndex) -> dict[str, list[CheckResult]]:
     fold = _merge if stack.all_allowed_values else _merge_defaults
     if rule.scope == "template":
         chosen = variants.for_template()
@@ -1089,7 +1175,7 @@ def _run_resource_rule(rule: Rule, res: ResolvedResource, ctx: RuleContext) -> l
 
 
 def _run_template_rule(rule: Rule, stack: _Stack, variant: _Variant,
-                       run: Mapping[str, Mapping[str, ResolvedResource]]
+                       run: _RunIndex
                        ) -> dict[str, list[CheckResult]]:
     ctx = _context(rule, stack, variant, run)
     resources = variant.resources
