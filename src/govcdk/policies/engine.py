@@ -83,7 +83,8 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from . import suppressions as _supp
@@ -324,6 +325,8 @@ class RuleContext:
     def resources(self, *types: str) -> list[ResolvedResource]:
         """Resources of the given types (all when none given), in template order, leaving out
         those whose ``Condition`` is false (they are not created)."""
+        if self._index is not None:
+            return list(self._index.own(self._resources, types))
         return [r for r in self._resources.values()
                 if (not types or r.type in types) and r.condition is not False]
 
@@ -404,6 +407,10 @@ class _RunIndex:
         self.cache: dict[Any, Any] = {}
         self._created: dict[tuple[str, ...], list[ResolvedResource]] = {}
         self._types: set[str] | None = None
+        # id(resources mapping) -> (the mapping, {types: resources}); holding the mapping
+        # keeps its id from being reused while the entry lives
+        self._own: dict[int, tuple[Mapping[str, ResolvedResource],
+                                   dict[tuple[str, ...], list[ResolvedResource]]]] = {}
 
     def created(self, types: tuple[str, ...]) -> list[ResolvedResource]:
         """The run's resources of ``types`` (all when empty) whose ``Condition`` is not false,
@@ -414,6 +421,23 @@ class _RunIndex:
             found = [r for resources in self.run.values() for r in resources.values()
                      if (not wanted or r.type in wanted) and r.condition is not False]
             self._created[types] = found
+        return found
+
+    def own(self, resources: Mapping[str, ResolvedResource],
+            types: tuple[str, ...]) -> list[ResolvedResource]:
+        """``resources`` (one template's, or a variant's) of ``types`` whose ``Condition`` is
+        not false, in template order; memoized for the few mappings checked last."""
+        entry = self._own.get(id(resources))
+        if entry is None or entry[0] is not resources:
+            if len(self._own) > 64:
+                self._own.clear()
+            entry = self._own[id(resources)] = (resources, {})
+        found = entry[1].get(types)
+        if found is None:
+            wanted = frozenset(types)
+            found = entry[1][types] = [r for r in resources.values()
+                                       if (not wanted or r.type in wanted)
+                                       and r.condition is not False]
         return found
 
     def types(self, stack: str, own: Mapping[str, ResolvedResource]) -> set[str]:
@@ -725,6 +749,7 @@ class _Variants:
                           _Variant | None] = {}
         self._allowed: dict[str, list[str] | None] = {}
         self._for: dict[tuple[str, ...] | None, list[_Variant]] = {}
+        self._varying: bool | None = None
 
     def for_resource(self, logical_id: str) -> list[_Variant]:
         return self._variants((logical_id,))
@@ -737,7 +762,10 @@ class _Variants:
             return self._for[lids]
         ids = list(self.stack.resources) if lids is None else list(lids)
         base = self.stack.resolver
-        combos, overflow = self._parameter_sets(base.parameters_used_by(ids))
+        if self._varying is None:   # whether any parameter may take several values
+            self._varying = any(self._allowed_values(n) for n in base.parameters)
+        used = base.parameters_used_by(ids) if self._varying else []
+        combos, overflow = self._parameter_sets(used)
         out: list[_Variant] = []
         for combo in combos:
             assumed: dict[str, Any] = {**combo, **overflow}

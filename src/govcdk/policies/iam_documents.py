@@ -23,7 +23,8 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .helpers import describe
 from .model import CheckResult
@@ -334,19 +335,38 @@ def _all_actions() -> frozenset[str]:
     return frozenset(a.lower() for a in all_permissions)
 
 
+@functools.lru_cache(maxsize=None)
+def _actions_by_service() -> Mapping[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for action in _all_actions():
+        out.setdefault(action.partition(":")[0], []).append(action)
+    return {service: tuple(actions) for service, actions in out.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _expand_pattern(lower: str) -> frozenset[str]:
+    """The known actions a lower-case wildcard pattern matches (:func:`fnmatch.fnmatchcase`);
+    only the service's actions are tried when the service prefix holds no wildcard."""
+    service, colon, _ = lower.partition(":")
+    if colon and not any(c in service for c in "*?["):
+        candidates: Iterable[str] = _actions_by_service().get(service, ())
+    else:
+        candidates = _all_actions()
+    match = re.compile(fnmatch.translate(lower), re.DOTALL).match
+    return frozenset(a for a in candidates if match(a))
+
+
 def expand_actions(patterns: list[str]) -> set[str]:
     """Every known action (lower case, ``service:action``) the patterns match, from
     policyuniverse's IAM action data; a pattern matching no known action is kept as written
     (lower case), so a new action is not lost."""
-    known = _all_actions()
     out: set[str] = set()
     for p in patterns:
         lower = p.lower()
         if "*" not in lower and "?" not in lower:
             out.add(lower)
             continue
-        hits = {a for a in known if fnmatch.fnmatchcase(a, lower)}
-        out |= hits or {lower}
+        out |= _expand_pattern(lower) or {lower}
     return out
 
 
@@ -363,7 +383,13 @@ def action_resource_types(action: str) -> list[str] | None:
     Authorization Reference (``cfnlint/data/AdditionalSpecs/Policies.json``): ``[]`` for an
     action that only takes ``Resource: "*"`` (``kms:CreateKey``, ``s3:ListAllMyBuckets``),
     None for an action the data does not know."""
-    service, _, name = action.lower().partition(":")
+    found = _action_resource_types(action.lower())
+    return list(found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=None)
+def _action_resource_types(action: str) -> tuple[str, ...] | None:
+    service, _, name = action.partition(":")
     body = _cfnlint_policies().get(service)
     if not isinstance(body, dict):
         return None
@@ -372,7 +398,7 @@ def action_resource_types(action: str) -> list[str] | None:
         return None
     entry = actions[name]
     res = entry.get("Resources") if isinstance(entry, dict) else None
-    return [str(r) for r in res] if isinstance(res, list) else []
+    return tuple(str(r) for r in res) if isinstance(res, list) else ()
 
 
 def display_action(action: str) -> str:

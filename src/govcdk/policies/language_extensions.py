@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 FOREACH_PREFIX = "Fn::ForEach::"
 SECTIONS = ("Conditions", "Resources", "Outputs")

@@ -29,7 +29,8 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .errors import InputError
 
@@ -74,6 +75,9 @@ class LoadedTemplate:
     nested_id: str | None = None
     manifest: Path | None = None
     nested_missing: dict[str, str] = field(default_factory=dict)
+    _key_lines: tuple[Any, dict[Any, int | None]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    """(the ``Resources`` mapping, line of each of its keys), built on first use."""
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -87,7 +91,10 @@ class LoadedTemplate:
         ``logical_id``, or the nearest enclosing node that has a mark. ``None`` when the
         template carries no marks (built in memory) or the resource is absent."""
         resources = self.resources
-        line = _key_line(resources, logical_id)
+        if self._key_lines is None or self._key_lines[0] is not resources:
+            # one pass over the keys, not one per finding (a large template has thousands)
+            self._key_lines = (resources, {k: _node_line(k) for k in resources.keys()})
+        line = self._key_lines[1].get(logical_id)
         node: Any = resources.get(logical_id)
         if node is None:
             return line

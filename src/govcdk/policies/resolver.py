@@ -41,9 +41,11 @@ input: whatever it cannot evaluate becomes an :class:`Unknown` naming why.
 
 from __future__ import annotations
 
+import collections
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..govcloud import PARTITION as GOV_PARTITION
 
@@ -467,6 +469,8 @@ class Resolver:
         self._frozen = 0
         self._reads_of: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
         self._cond_params: dict[str, tuple[str, ...]] = {}
+        # logical id -> (parameters its raw mapping and conditions use, resources it references)
+        self._names_of: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def _mapping(self, key: str) -> Mapping[str, Any]:
         value = self.template.get(key)
@@ -523,6 +527,8 @@ class Resolver:
         ``Condition`` and the ``Fn::If`` calls anywhere inside it) and that cannot be evaluated
         (nor are assumed), in order of first use."""
         out: list[str] = []
+        if not self.conditions:
+            return out
 
         def add(name: Any) -> None:
             if isinstance(name, str) and name in self.conditions and name not in out \
@@ -662,29 +668,42 @@ class Resolver:
         same way, in the resources they reference (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``), in
         order of first use."""
         params: list[str] = []
-        todo = [lid for lid in logical_ids if isinstance(lid, str)]
+        todo = collections.deque(lid for lid in logical_ids if isinstance(lid, str))
         seen: set[str] = set()
-        names = set(self.parameters)
         while todo:
-            lid = todo.pop(0)
+            lid = todo.popleft()
             if lid in seen:
                 continue
             seen.add(lid)
-            res = self.resources.get(lid)
-            if not isinstance(res, Mapping):
+            direct = self._direct_names(lid)
+            if direct is None:
                 continue
-            found: list[str] = []
-            conditions: list[str] = []
-            refs: list[str] = []
-            _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, conditions,
-                      names, refs)
-            if "Condition" in res and isinstance(res.get("Condition"), str):
-                conditions.append(str(res["Condition"]))
-            for c in conditions:
-                found.extend(self.condition_parameters(c))
+            found, refs = direct
             params.extend(found)
-            todo.extend(r for r in refs if r in self.resources and r not in seen)
+            todo.extend(r for r in refs if r not in seen)
         return list(dict.fromkeys(params))
+
+    def _direct_names(self, lid: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(parameters, referenced resources) of one raw resource, without following the
+        references (memoized; None when ``lid`` is no resource mapping)."""
+        cached = self._names_of.get(lid)
+        if cached is not None:
+            return cached
+        res = self.resources.get(lid)
+        if not isinstance(res, Mapping):
+            return None
+        found: list[str] = []
+        conditions: list[str] = []
+        refs: list[str] = []
+        _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, conditions,
+                  set(self.parameters), refs)
+        if "Condition" in res and isinstance(res.get("Condition"), str):
+            conditions.append(str(res["Condition"]))
+        for c in conditions:
+            found.extend(self.condition_parameters(c))
+        out = (tuple(found), tuple(r for r in refs if r in self.resources))
+        self._names_of[lid] = out
+        return out
 
     def allowed_values(self, name: str) -> list[str] | None:
         """The values CloudFormation accepts for parameter ``name`` when the engine should check

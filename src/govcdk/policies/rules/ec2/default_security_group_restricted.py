@@ -44,7 +44,8 @@ def _names_default_group(value: Any, owner: str, vpc: tuple[str, str]) -> bool:
 
 
 def check(ctx: Any) -> dict[str, list[CheckResult]]:
-    customs = [r for r in ctx.run_resources() if _custom(r.type)]
+    custom_types = sorted(t for t in ctx.run_types() if _custom(t))
+    customs = ctx.run_resources(*custom_types) if custom_types else []
     out: dict[str, list[CheckResult]] = {}
     for vpc in ctx.resources("AWS::EC2::VPC"):
         key = (ctx.stack, vpc.logical_id)

@@ -171,12 +171,19 @@ def foreign_naming(ctx: Any, key: str, build: Any) -> list[tuple[str, Any, Any]]
     index = ctx.cache.get(cache_key)
     if index is None:
         index = ctx.cache[cache_key] = _Naming(build(ctx))
-    names = set()
-    for bucket in ctx.resources(BUCKET):
-        declared = bucket.properties.get("BucketName")
-        if isinstance(declared, str) and not is_opaque(declared):
-            names.add(declared)
-    return index.naming(ctx.stack, names)
+    buckets = ctx.resources(BUCKET)
+    own_key = (__name__, "own-names", ctx.stack)
+    cached = ctx.cache.get(own_key)
+    # the names of this template's buckets, once per variant (same bucket objects)
+    if cached is None or len(cached[0]) != len(buckets) \
+            or any(a is not b for a, b in zip(cached[0], buckets)):
+        names = set()
+        for bucket in buckets:
+            declared = bucket.properties.get("BucketName")
+            if isinstance(declared, str) and not is_opaque(declared):
+                names.add(declared)
+        cached = ctx.cache[own_key] = (buckets, names)
+    return index.naming(ctx.stack, cached[1])
 
 
 def _pattern(text: str) -> re.Pattern[str]:
