@@ -81,9 +81,9 @@ import itertools
 import pkgutil
 import re
 import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS

@@ -22,8 +22,8 @@ import fnmatch
 import functools
 import json
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .helpers import describe
@@ -330,9 +330,24 @@ def resource_values(stmt: Statement) -> tuple[str, list[tuple[Any, Path]]] | Non
 
 
 @functools.lru_cache(maxsize=None)
+def _service_data() -> Mapping[str, Any]:
+    """policyuniverse's IAM service data (``policyuniverse/data.json``: service -> ``prefix``,
+    ``actions``), read without importing policyuniverse, whose import also builds action
+    categories govcdk does not use."""
+    import importlib.util
+    spec = importlib.util.find_spec("policyuniverse")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("policyuniverse is not installed: govcdk reads its IAM action data")
+    with open(f"{list(spec.submodule_search_locations)[0]}/data.json", encoding="utf-8") as f:
+        data = json.load(f)
+    return data if isinstance(data, dict) else {}
+
+
+@functools.lru_cache(maxsize=None)
 def _all_actions() -> frozenset[str]:
-    from policyuniverse.expander_minimizer import all_permissions
-    return frozenset(a.lower() for a in all_permissions)
+    """Every known action, lower case: what policyuniverse's ``all_permissions`` holds."""
+    return frozenset(f"{body['prefix']}:{name.lower()}".lower()
+                     for body in _service_data().values() for name in body["actions"])
 
 
 @functools.lru_cache(maxsize=None)
@@ -372,8 +387,8 @@ def expand_actions(patterns: list[str]) -> set[str]:
 
 @functools.lru_cache(maxsize=None)
 def _cfnlint_policies() -> Mapping[str, Any]:
-    from importlib import resources
-    ref = resources.files("cfnlint").joinpath("data", "AdditionalSpecs", "Policies.json")
+    from ..govcloud import cfnlint_data_path
+    ref = cfnlint_data_path("AdditionalSpecs", "Policies.json")
     data = json.loads(ref.read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
 
@@ -408,9 +423,8 @@ def display_action(action: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _case_map() -> Mapping[str, str]:
-    from policyuniverse import service_data
     out: dict[str, str] = {}
-    for body in service_data.values():
+    for body in _service_data().values():
         prefix = body.get("prefix")
         for name in body.get("actions", {}):
             out[f"{prefix}:{name}".lower()] = f"{prefix}:{name}"

@@ -29,9 +29,9 @@ import contextlib
 import io
 import json
 import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .decode import decode_file

@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import collections
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..govcloud import PARTITION as GOV_PARTITION
