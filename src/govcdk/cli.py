@@ -205,12 +205,14 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
 
     from govcdk.policies import engine
     from govcdk.policies import parameters as rule_params
+    from govcdk.policies._gc import collect_less_until_exit
     from govcdk.policies.errors import PolicyError
     from govcdk.policies.loader import load_targets
     from govcdk.policies.model import Severity, Status
     from govcdk.policies.reporters.json_report import to_json
     from govcdk.policies.reporters.text import render_text
 
+    collect_less_until_exit()   # the run's objects live until it ends; see govcdk.policies._gc
     today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)

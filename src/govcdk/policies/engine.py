@@ -88,6 +88,7 @@ from typing import Any
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from . import suppressions as _supp
+from ._gc import collecting_less
 from .errors import InputError, RuleError
 from .language_extensions import FOREACH_PREFIX, Problem
 from .language_extensions import expand as expand_foreach
@@ -556,7 +557,17 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
     Raises :class:`InputError` when, without a ``region`` override, a cloud assembly stack
     targets a region outside AWS GovCloud (US): govcdk checks GovCloud templates.
     """
-    loaded = list(templates)
+    with collecting_less():
+        return _check_templates(list(templates), rules, parameters=parameters, region=region,
+                                all_allowed_values=all_allowed_values,
+                                known_rules=known_rules, rule_parameters=rule_parameters,
+                                today=today)
+
+
+def _check_templates(loaded: list[LoadedTemplate], rules: Sequence[Rule], *,
+                     parameters: Mapping[str, str] | None, region: str | None,
+                     all_allowed_values: bool, known_rules: Sequence[Rule] | None,
+                     rule_parameters: Resolved | None, today: _dt.date | None) -> Report:
     _require_govcloud(loaded, region)
     exports = ExportRegistry()
     stacks: list[_Stack] = []

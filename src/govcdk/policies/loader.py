@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._gc import collecting_less
 from .decode import decode_file
 from .errors import InputError
 
@@ -152,6 +153,11 @@ def load_targets(paths: Iterable[Path | str]) -> list[LoadedTemplate]:
     ``manifest.json`` or a file that is not a CloudFormation template (decode error, not a
     mapping, or no ``Resources`` mapping).
     """
+    with collecting_less():
+        return _load_targets(paths)
+
+
+def _load_targets(paths: Iterable[Path | str]) -> list[LoadedTemplate]:
     out: list[LoadedTemplate] = []
     seen: set[Any] = set()
     for raw in paths:
