@@ -536,9 +536,10 @@ class Resolver:
                 out.append(str(name))
 
         def walk(node: Any, depth: int) -> None:
-            if depth > _MAX_DEPTH:
+            if depth > _MAX_DEPTH or isinstance(node, (str, int, float)) or node is None:
                 return
-            if isinstance(node, Mapping):
+            if isinstance(node, dict) or (not isinstance(node, list)
+                                          and isinstance(node, Mapping)):
                 for key, val in node.items():
                     if key == "Fn::If" and isinstance(val, list) and val:
                         add(val[0])
@@ -894,8 +895,11 @@ class Resolver:
             if _DYNAMIC_REF in text:
                 return Unknown(f"dynamic reference {text!r} is resolved at deploy time")
             return text
+        if isinstance(value, (int, float)):     # bool too; never a mapping or list
+            return value
         tracking = self._reads is not None and not self._frozen
-        if isinstance(value, Mapping):
+        if isinstance(value, dict) or (not isinstance(value, list)
+                                       and isinstance(value, Mapping)):
             fn = intrinsic_name(value)
             if fn is not None:
                 self._frozen += 1
@@ -1215,7 +1219,7 @@ def _names_in(node: Any, params: list[str], conditions: list[str], param_names: 
     variables) into ``params``, the conditions it uses (``Fn::If``, ``{"Condition": X}``) into
     ``conditions`` and the other names it refers to (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) into
     ``refs``."""
-    if depth > _MAX_DEPTH:
+    if depth > _MAX_DEPTH or isinstance(node, (str, int, float)) or node is None:
         return
 
     def name(n: str) -> None:
@@ -1224,7 +1228,7 @@ def _names_in(node: Any, params: list[str], conditions: list[str], param_names: 
         elif refs is not None and not n.startswith("AWS::"):
             refs.append(n)
 
-    if isinstance(node, Mapping):
+    if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
         for key, val in node.items():
             if key == "Ref" and isinstance(val, str):
                 name(str(val))
