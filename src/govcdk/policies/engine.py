@@ -359,7 +359,7 @@ class RuleContext:
         """The resource types of every template of the run (to ask :meth:`run_resources` for
         the types a predicate selects, e.g. every ``Custom::*`` type)."""
         if self._index is not None:
-            return self._index.types(self.stack, self._resources)
+            return self._index.types(self._resources)
         return {r.type for resources in self._run.values() for r in resources.values()}
 
     @property
@@ -441,10 +441,10 @@ class _RunIndex:
                                        and r.condition is not False]
         return found
 
-    def types(self, stack: str, own: Mapping[str, ResolvedResource]) -> set[str]:
+    def types(self, own: Mapping[str, ResolvedResource]) -> set[str]:
+        """The resource types of the run, with those of ``own`` (a variant's resources)."""
         if self._types is None:
-            self._types = {r.type for key, resources in self.run.items()
-                           for r in resources.values()}
+            self._types = {r.type for resources in self.run.values() for r in resources.values()}
         return self._types | {r.type for r in own.values()}
 
 
