@@ -13,8 +13,8 @@ NODE_STAMP := node_modules/.installed
 AGENCY ?= agencies/reference.yaml
 OUT ?= cdk.out
 PYTEST_ARGS ?=
-# checkov lives in its own virtual environment: it pins boto3 and networkx versions govcdk's
-# cannot share. Its hashed lock is requirements-checkov.lock (`make lock-checkov` re-resolves
+# checkov lives in its own virtual environment: it pins boto3 and networkx versions that
+# govcdk's environment cannot share. Its hashed lock is requirements-checkov.lock (`make lock-checkov` re-resolves
 # it from requirements-checkov.in). `make bench` uses it, and so do later scanners that merge
 # checkov findings: run $(CHECKOV) after `make checkov-setup`. `make test` never needs it.
 CHECKOV_VENV ?= .venv-checkov
