@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,18 +45,44 @@ def test_flags_cover_every_flag_the_installed_cdk_recommends():
 
 
 def test_lock_files_name_no_registry_address():
-    for name in ("requirements.lock", "package-lock.json"):
+    for name in ("requirements.lock", "requirements-checkov.lock", "package-lock.json"):
         text = (ROOT / name).read_text()
         assert not re.search(r"https?://|file://|--index-url|--extra-index-url|--find-links", text), name
         assert '"resolved"' not in text, name
 
 
-def test_python_lock_is_hashed():
-    lines = (ROOT / "requirements.lock").read_text().splitlines()
+@pytest.mark.parametrize("name", ["requirements.lock", "requirements-checkov.lock"])
+def test_python_locks_are_hashed(name):
+    lines = (ROOT / name).read_text().splitlines()
     pins = [l for l in lines if re.match(r"^[A-Za-z0-9_.-]+==", l)]
     assert len(pins) > 20
     text = "\n".join(lines)
     assert text.count("--hash=sha256:") >= len(pins)
+
+
+def test_checkov_lock_pins_checkov_apart_from_govcdk():
+    """checkov's own environment: its boto3/networkx pins are not govcdk's."""
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (ROOT / "requirements-checkov.lock")
+                           .read_text(), flags=re.M))
+    assert "checkov" in pins and "checkov" not in (ROOT / "requirements.lock").read_text()
+    assert (ROOT / "requirements-checkov.in").read_text().strip() == f"checkov=={pins['checkov']}"
+
+
+def test_check_imports_no_cdk_no_cfn_lint_no_aws_sdk(tmp_path):
+    """`govcdk check --no-cfn-lint` of a well-formed template loads none of the heavy
+    packages (their import time would count in every run)."""
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+                        "    Properties: {KmsMasterKeyId: !Ref Key}\n"
+                        "  Key: {Type: AWS::KMS::Key}\n", encoding="utf-8")
+    code = ("import sys\nfrom govcdk.cli import main\n"
+            "try:\n    main(['check', '--no-cfn-lint', '--format', 'json', sys.argv[1]])\n"
+            "except SystemExit as exc:\n    assert exc.code in (0, 1), exc.code\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'aws_cdk', 'jsii', "
+            "'boto3', 'botocore', 'moto', 'cfnlint', 'sympy', 'networkx', 'policyuniverse'})\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code, str(template)], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def test_help_does_not_import_the_cdk():

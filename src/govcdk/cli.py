@@ -322,9 +322,11 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
 
     from govcdk.policies import parameters as rule_params
     from govcdk.policies import run
+    from govcdk.policies._gc import collect_less_until_exit
     from govcdk.policies.errors import InputProblem, PolicyError
     from govcdk.policies.loader import load_targets
 
+    collect_less_until_exit()   # the run's objects live until it ends; see govcdk.policies._gc
     today = datetime.date.today()
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)

@@ -19,10 +19,11 @@ This module imports no AWS CDK code, so the CLI and the policy engine stay fast.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 PARTITION = "aws-us-gov"
 """The GovCloud (US) partition, as it appears in ARNs: ``arn:aws-us-gov:...``."""
@@ -89,8 +90,16 @@ def is_govcloud(name: str) -> bool:
 
 
 def _cfnlint_data(*parts: str) -> object:
-    ref = resources.files("cfnlint").joinpath("data", *parts)
-    return json.loads(ref.read_text(encoding="utf-8"))
+    return json.loads(cfnlint_data_path(*parts).read_text(encoding="utf-8"))
+
+
+def cfnlint_data_path(*parts: str) -> Path:
+    """Path of a file under cfn-lint's ``data`` directory, found without importing cfn-lint
+    (its package import loads its whole rule engine, about half a second)."""
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("cfn-lint is not installed: govcdk reads its region data")
+    return Path(list(spec.submodule_search_locations)[0], "data", *parts)
 
 
 @functools.lru_cache(maxsize=None)

@@ -81,12 +81,14 @@ import itertools
 import pkgutil
 import re
 import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..govcloud import REGIONS as GOVCLOUD_REGIONS
 from . import suppressions as _supp
+from ._gc import collecting_less
 from .errors import InputError, InputProblem, RuleError
 from .language_extensions import FOREACH_PREFIX, Problem
 from .language_extensions import expand as expand_foreach
@@ -310,6 +312,7 @@ class RuleContext:
     _resources: Mapping[str, ResolvedResource] = field(repr=False)
     _run: Mapping[str, Mapping[str, ResolvedResource]] = field(default_factory=dict, repr=False)
     stack: str = ""
+    _index: _RunIndex | None = field(default=None, repr=False)
 
     @property
     def region(self) -> str:
@@ -324,6 +327,8 @@ class RuleContext:
     def resources(self, *types: str) -> list[ResolvedResource]:
         """Resources of the given types (all when none given), in template order, leaving out
         those whose ``Condition`` is false (they are not created)."""
+        if self._index is not None:
+            return list(self._index.own(self._resources, types))
         return [r for r in self._resources.values()
                 if (not types or r.type in types) and r.condition is not False]
 
@@ -331,12 +336,42 @@ class RuleContext:
         """:meth:`resources` of every template of the run, this one first (for joins across
         stacks, e.g. a flow log in one stack for a VPC imported from another)."""
         out = self.resources(*types)
+        if self._index is not None:     # the run's resources by type, built once per run
+            out.extend(r for r in self._index.created(types) if r.stack != self.stack)
+            return out
         for key, resources in self._run.items():
             if key == self.stack:
                 continue
             out.extend(r for r in resources.values()
                        if (not types or r.type in types) and r.condition is not False)
         return out
+
+    def base_run_resources(self, *types: str) -> list[ResolvedResource]:
+        """The resources of the given types (all when none given) whose ``Condition`` is not
+        false of every template of the run, this one's included, each as resolved without any
+        assumed condition or parameter value, in run order. With :attr:`cache`, for indexes of
+        the run built once and shared by every check; a check reads its own template's
+        resources from :meth:`resources` (they may be a variant's)."""
+        if self._index is None:
+            self._index = _RunIndex(self._run)
+        return self._index.created(types)
+
+    def run_types(self) -> set[str]:
+        """The resource types of every template of the run (to ask :meth:`run_resources` for
+        the types a predicate selects, e.g. every ``Custom::*`` type)."""
+        if self._index is not None:
+            return self._index.types(self._resources)
+        return {r.type for resources in self._run.values() for r in resources.values()}
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        """A dictionary shared by every context of the run (one per run; a fresh one when the
+        context was built without a run index): for what a check derives from the OTHER
+        templates of the run, whose resources are the same for every rule and variant. Key it
+        by something unique to the check (its module name first)."""
+        if self._index is None:
+            self._index = _RunIndex(self._run)
+        return self._index.cache
 
     def resolve(self, value: Any) -> Any:
         return self.resolver.resolve(value)
@@ -360,6 +395,81 @@ class RuleContext:
         is not a resource of the checked templates."""
         res = self.target(ref, owner)
         return res.type if res is not None else None
+
+
+class _RunIndex:
+    """The resources of every template of a run, by type, in run order, built once per run:
+    so that :meth:`RuleContext.run_resources` costs what it returns, not the size of the run
+    (a check over hundreds of templates would otherwise walk every resource of every template
+    for every resource it checks). Holds the run's base resources (each template as resolved,
+    not a variant); a context replaces its own template's with its variant's."""
+
+    def __init__(self, run: Mapping[str, Mapping[str, ResolvedResource]]) -> None:
+        self.run = run
+        self.cache: dict[Any, Any] = {}
+        self._created: dict[tuple[str, ...], list[ResolvedResource]] = {}
+        self._types: set[str] | None = None
+        # id(resources mapping) -> (the mapping, {types: resources}); holding the mapping
+        # keeps its id from being reused while the entry lives
+        self._own: dict[int, tuple[Mapping[str, ResolvedResource],
+                                   dict[tuple[str, ...], list[ResolvedResource]]]] = {}
+
+    def created(self, types: tuple[str, ...]) -> list[ResolvedResource]:
+        """The run's resources of ``types`` (all when empty) whose ``Condition`` is not false,
+        template by template in run order, each template's in template order."""
+        found = self._created.get(types)
+        if found is None:
+            wanted = frozenset(types)
+            found = [r for resources in self.run.values() for r in resources.values()
+                     if (not wanted or r.type in wanted) and r.condition is not False]
+            self._created[types] = found
+        return found
+
+    def own(self, resources: Mapping[str, ResolvedResource],
+            types: tuple[str, ...]) -> list[ResolvedResource]:
+        """``resources`` (one template's, or a variant's) of ``types`` whose ``Condition`` is
+        not false, in template order; memoized for the few mappings checked last."""
+        entry = self._own.get(id(resources))
+        if entry is None or entry[0] is not resources:
+            if len(self._own) > 64:
+                self._own.clear()
+            entry = self._own[id(resources)] = (resources, {})
+        found = entry[1].get(types)
+        if found is None:
+            wanted = frozenset(types)
+            found = entry[1][types] = [r for r in resources.values()
+                                       if (not wanted or r.type in wanted)
+                                       and r.condition is not False]
+        return found
+
+    def types(self, own: Mapping[str, ResolvedResource]) -> set[str]:
+        """The resource types of the run, with those of ``own`` (a variant's resources)."""
+        if self._types is None:
+            self._types = {r.type for resources in self.run.values() for r in resources.values()}
+        return self._types | {r.type for r in own.values()}
+
+
+class _RunView(Mapping[str, Mapping[str, ResolvedResource]]):
+    """The run's resources with one template's replaced by a variant's, without copying the
+    run (``{**run, key: resources}`` per check is quadratic over a large run)."""
+
+    __slots__ = ("_base", "_key", "_resources")
+
+    def __init__(self, base: Mapping[str, Mapping[str, ResolvedResource]], key: str,
+                 resources: Mapping[str, ResolvedResource]) -> None:
+        self._base, self._key, self._resources = base, key, resources
+
+    def __getitem__(self, key: str) -> Mapping[str, ResolvedResource]:
+        return self._resources if key == self._key else self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._base
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,7 +562,17 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
     Raises :class:`InputError` when, without a ``region`` override, a cloud assembly stack
     targets a region outside AWS GovCloud (US): govcdk checks GovCloud templates.
     """
-    loaded = list(templates)
+    with collecting_less():
+        return _check_templates(list(templates), rules, parameters=parameters, region=region,
+                                all_allowed_values=all_allowed_values,
+                                known_rules=known_rules, rule_parameters=rule_parameters,
+                                today=today)
+
+
+def _check_templates(loaded: list[LoadedTemplate], rules: Sequence[Rule], *,
+                     parameters: Mapping[str, str] | None, region: str | None,
+                     all_allowed_values: bool, known_rules: Sequence[Rule] | None,
+                     rule_parameters: Resolved | None, today: _dt.date | None) -> Report:
     _require_govcloud(loaded, region)
     exports = ExportRegistry()
     stacks: list[_Stack] = []
@@ -520,7 +640,7 @@ def check_templates(templates: Iterable[LoadedTemplate], rules: Sequence[Rule], 
                     "(Metadata aws:asset:path); it does not fetch TemplateURL")
     for stack in stacks:
         stack.resources = _resolved_resources(stack.loaded, stack.resolver, stack.key)
-    run = {s.key: s.resources for s in stacks}
+    run = _RunIndex({s.key: s.resources for s in stacks})
     resolved = rule_parameters or Resolved()
     ordered = [dataclasses.replace(r, parameters=resolved.parameters_of(r))
                if resolved.values.get(r.id) else r for r in sorted(rules, key=lambda r: r.id)]
@@ -666,6 +786,7 @@ class _Variants:
                           _Variant | None] = {}
         self._allowed: dict[str, list[str] | None] = {}
         self._for: dict[tuple[str, ...] | None, list[_Variant]] = {}
+        self._varying: bool | None = None
 
     def for_resource(self, logical_id: str) -> list[_Variant]:
         return self._variants((logical_id,))
@@ -678,7 +799,10 @@ class _Variants:
             return self._for[lids]
         ids = list(self.stack.resources) if lids is None else list(lids)
         base = self.stack.resolver
-        combos, overflow = self._parameter_sets(base.parameters_used_by(ids))
+        if self._varying is None:   # whether any parameter may take several values
+            self._varying = any(self._allowed_values(n) for n in base.parameters)
+        used = base.parameters_used_by(ids) if self._varying else []
+        combos, overflow = self._parameter_sets(used)
         out: list[_Variant] = []
         for combo in combos:
             assumed: dict[str, Any] = {**combo, **overflow}
@@ -846,7 +970,7 @@ class _Acknowledging:
 
 
 def _check_template(stack: _Stack, rules: Sequence[Rule],
-                    run: Mapping[str, Mapping[str, ResolvedResource]],
+                    run: _RunIndex,
                     acks: _Acknowledging | None = None,
                     notes: Mapping[str, str] | None = None,
                     ) -> tuple[TemplateInfo, list[Finding]]:
@@ -962,10 +1086,11 @@ def _error_result(exc: BaseException) -> CheckResult:
 
 
 def _context(rule: Rule, stack: _Stack, variant: _Variant,
-             run: Mapping[str, Mapping[str, ResolvedResource]]) -> RuleContext:
+             run: _RunIndex) -> RuleContext:
     return RuleContext(template=stack.loaded, resolver=variant.resolver, rule=rule,
                        params=dict(rule.parameters), _resources=variant.resources,
-                       _run={**run, stack.key: variant.resources}, stack=stack.key)
+                       _run=_RunView(run.run, stack.key, variant.resources), stack=stack.key,
+                       _index=run)
 
 
 def _raw_path(rule: Rule, resolvers: Sequence[Resolver], logical_id: str,
@@ -1031,7 +1156,7 @@ def _parameter_note(resolver: Resolver, names: Sequence[str], message: str) -> s
 
 
 def _run_rule(rule: Rule, stack: _Stack, variants: _Variants,
-              run: Mapping[str, Mapping[str, ResolvedResource]]) -> dict[str, list[CheckResult]]:
+              run: _RunIndex) -> dict[str, list[CheckResult]]:
     fold = _merge if stack.all_allowed_values else _merge_defaults
     if rule.scope == "template":
         chosen = variants.for_template()
@@ -1115,7 +1240,7 @@ def _run_resource_rule(rule: Rule, res: ResolvedResource, ctx: RuleContext) -> l
 
 
 def _run_template_rule(rule: Rule, stack: _Stack, variant: _Variant,
-                       run: Mapping[str, Mapping[str, ResolvedResource]]
+                       run: _RunIndex
                        ) -> dict[str, list[CheckResult]]:
     ctx = _context(rule, stack, variant, run)
     resources = variant.resources

@@ -11,7 +11,8 @@ time (a reference, or a string holding a placeholder such as ``${AWS::AccountId}
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .model import CheckResult
 from .resolver import (

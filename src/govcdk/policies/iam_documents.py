@@ -22,8 +22,9 @@ import fnmatch
 import functools
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .helpers import describe
 from .model import CheckResult
@@ -329,31 +330,65 @@ def resource_values(stmt: Statement) -> tuple[str, list[tuple[Any, Path]]] | Non
 
 
 @functools.lru_cache(maxsize=None)
+def _service_data() -> Mapping[str, Any]:
+    """policyuniverse's IAM service data (``policyuniverse/data.json``: service -> ``prefix``,
+    ``actions``), read without importing policyuniverse, whose import also builds action
+    categories govcdk does not use."""
+    import importlib.util
+    spec = importlib.util.find_spec("policyuniverse")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("policyuniverse is not installed: govcdk reads its IAM action data")
+    with open(f"{list(spec.submodule_search_locations)[0]}/data.json", encoding="utf-8") as f:
+        data = json.load(f)
+    return data if isinstance(data, dict) else {}
+
+
+@functools.lru_cache(maxsize=None)
 def _all_actions() -> frozenset[str]:
-    from policyuniverse.expander_minimizer import all_permissions
-    return frozenset(a.lower() for a in all_permissions)
+    """Every known action, lower case: what policyuniverse's ``all_permissions`` holds."""
+    return frozenset(f"{body['prefix']}:{name.lower()}".lower()
+                     for body in _service_data().values() for name in body["actions"])
+
+
+@functools.lru_cache(maxsize=None)
+def _actions_by_service() -> Mapping[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for action in _all_actions():
+        out.setdefault(action.partition(":")[0], []).append(action)
+    return {service: tuple(actions) for service, actions in out.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _expand_pattern(lower: str) -> frozenset[str]:
+    """The known actions a lower-case wildcard pattern matches (:func:`fnmatch.fnmatchcase`);
+    only the service's actions are tried when the service prefix holds no wildcard."""
+    service, colon, _ = lower.partition(":")
+    if colon and not any(c in service for c in "*?["):
+        candidates: Iterable[str] = _actions_by_service().get(service, ())
+    else:
+        candidates = _all_actions()
+    match = re.compile(fnmatch.translate(lower), re.DOTALL).match
+    return frozenset(a for a in candidates if match(a))
 
 
 def expand_actions(patterns: list[str]) -> set[str]:
     """Every known action (lower case, ``service:action``) the patterns match, from
     policyuniverse's IAM action data; a pattern matching no known action is kept as written
     (lower case), so a new action is not lost."""
-    known = _all_actions()
     out: set[str] = set()
     for p in patterns:
         lower = p.lower()
         if "*" not in lower and "?" not in lower:
             out.add(lower)
             continue
-        hits = {a for a in known if fnmatch.fnmatchcase(a, lower)}
-        out |= hits or {lower}
+        out |= _expand_pattern(lower) or {lower}
     return out
 
 
 @functools.lru_cache(maxsize=None)
 def _cfnlint_policies() -> Mapping[str, Any]:
-    from importlib import resources
-    ref = resources.files("cfnlint").joinpath("data", "AdditionalSpecs", "Policies.json")
+    from ..govcloud import cfnlint_data_path
+    ref = cfnlint_data_path("AdditionalSpecs", "Policies.json")
     data = json.loads(ref.read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
 
@@ -363,7 +398,13 @@ def action_resource_types(action: str) -> list[str] | None:
     Authorization Reference (``cfnlint/data/AdditionalSpecs/Policies.json``): ``[]`` for an
     action that only takes ``Resource: "*"`` (``kms:CreateKey``, ``s3:ListAllMyBuckets``),
     None for an action the data does not know."""
-    service, _, name = action.lower().partition(":")
+    found = _action_resource_types(action.lower())
+    return list(found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=None)
+def _action_resource_types(action: str) -> tuple[str, ...] | None:
+    service, _, name = action.partition(":")
     body = _cfnlint_policies().get(service)
     if not isinstance(body, dict):
         return None
@@ -372,7 +413,7 @@ def action_resource_types(action: str) -> list[str] | None:
         return None
     entry = actions[name]
     res = entry.get("Resources") if isinstance(entry, dict) else None
-    return [str(r) for r in res] if isinstance(res, list) else []
+    return tuple(str(r) for r in res) if isinstance(res, list) else ()
 
 
 def display_action(action: str) -> str:
@@ -382,9 +423,8 @@ def display_action(action: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _case_map() -> Mapping[str, str]:
-    from policyuniverse import service_data
     out: dict[str, str] = {}
-    for body in service_data.values():
+    for body in _service_data().values():
         prefix = body.get("prefix")
         for name in body.get("actions", {}):
             out[f"{prefix}:{name}".lower()] = f"{prefix}:{name}"

@@ -22,8 +22,9 @@ failing UNKNOWN finding. Expanded nodes keep the decoder's line marks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 FOREACH_PREFIX = "Fn::ForEach::"
 SECTIONS = ("Conditions", "Resources", "Outputs")

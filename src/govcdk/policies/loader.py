@@ -17,8 +17,10 @@ A target path is one of:
   sorted, recursively; a sub-directory holding ``manifest.json`` is read as a cloud assembly, and
   hidden directories (``.git``...) are skipped.
 
-Templates are decoded with cfn-lint's decoder (:func:`cfnlint.decode.decode`), which expands
-YAML short-form tags (``!Ref``, ``!GetAtt A.B``) to their long form and keeps line marks. A file
+Templates are decoded as cfn-lint's decoder (:func:`cfnlint.decode.decode`) decodes them: YAML
+short-form tags (``!Ref``, ``!GetAtt A.B``) expanded to their long form, line marks kept. A
+well-formed template is decoded by :mod:`govcdk.policies.decode` (libyaml, no cfn-lint import);
+cfn-lint's decoder reads the others and its error is the one reported. A file
 larger than CloudFormation accepts is refused before it is read, and a decoded template is
 refused when CloudFormation would refuse it (:mod:`govcdk.policies.validate`: resource quota,
 resources without a ``Type``, unknown ``Fn::`` functions, circular dependencies).
@@ -34,11 +36,14 @@ import contextlib
 import io
 import json
 import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from . import validate
+from ._gc import collecting_less
+from .decode import decode_file
 from .errors import InputError, InputProblem
 
 DEFAULT_REGION = "us-gov-west-1"
@@ -82,6 +87,9 @@ class LoadedTemplate:
     nested_id: str | None = None
     manifest: Path | None = None
     nested_missing: dict[str, str] = field(default_factory=dict)
+    _key_lines: tuple[Any, dict[Any, int | None]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    """(the ``Resources`` mapping, line of each of its keys), built on first use."""
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -95,7 +103,10 @@ class LoadedTemplate:
         ``logical_id``, or the nearest enclosing node that has a mark. ``None`` when the
         template carries no marks (built in memory) or the resource is absent."""
         resources = self.resources
-        line = _key_line(resources, logical_id)
+        if self._key_lines is None or self._key_lines[0] is not resources:
+            # one pass over the keys, not one per finding (a large template has thousands)
+            self._key_lines = (resources, {k: _node_line(k) for k in resources.keys()})
+        line = self._key_lines[1].get(logical_id)
         node: Any = resources.get(logical_id)
         if node is None:
             return line
@@ -155,6 +166,12 @@ def load_targets(paths: Iterable[Path | str], *,
     it (:class:`InputProblem`, each once) and the other files are still loaded; a nested stack
     whose template has a problem is then listed in its parent's ``nested_missing``.
     """
+    with collecting_less():
+        return _load_targets(paths, problems)
+
+
+def _load_targets(paths: Iterable[Path | str],
+                  problems: list[InputProblem] | None) -> list[LoadedTemplate]:
     out: list[LoadedTemplate] = []
     seen: set[Any] = set()
     start = len(problems) if problems is not None else 0
@@ -406,10 +423,6 @@ def _quiet_decoder() -> Iterator[None]:
 
 
 def _decode(path: Path) -> Mapping[str, Any]:
-    """Decode ``path`` into a template CloudFormation would accept, or raise
-    :class:`InputError` with the :class:`InputProblem` entries that say why not."""
-    from cfnlint.decode import decode  # imported lazily: cfn-lint import costs ~0.3 s
-
     def bad(why: str, kind: str = "not-a-template") -> InputError:
         return _refuse(path, f"not a CloudFormation template: {why}", kind)
 
@@ -419,12 +432,22 @@ def _decode(path: Path) -> Mapping[str, Any]:
     if too_large is not None:
         raise InputError.of([too_large])
     try:
-        with _quiet_decoder():
-            template, matches = decode(str(path))
+        template: Any = decode_file(path)   # a well-formed template, without cfn-lint
     except RecursionError:
         raise bad("nested too deeply to decode", "syntax") from None
-    except Exception as exc:  # the decoder reports most problems as matches; be safe
-        raise bad(f"{type(exc).__name__}: {exc}", "unreadable") from exc
+    except OSError:
+        template = None
+    matches: Sequence[Any] = ()
+    if template is None:
+        from cfnlint.decode import decode  # imported lazily: cfn-lint import costs ~0.5 s
+
+        try:
+            with _quiet_decoder():
+                template, matches = decode(str(path))
+        except RecursionError:
+            raise bad("nested too deeply to decode", "syntax") from None
+        except Exception as exc:  # the decoder reports most problems as matches; be safe
+            raise bad(f"{type(exc).__name__}: {exc}", "unreadable") from exc
     if matches:
         first = matches[0]
         message = str(first.message).replace("{filename}", str(path))

@@ -7,9 +7,10 @@ CDK-synthesized or hand-written. Shapes follow ARCHITECTURE.md ("Findings and re
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import catalog
 from .errors import InputProblem

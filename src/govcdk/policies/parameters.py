@@ -39,9 +39,10 @@ policy-file keys are errors naming what is allowed.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import InputError
 from .model import ParameterException, Rule

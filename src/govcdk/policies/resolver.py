@@ -41,9 +41,11 @@ input: whatever it cannot evaluate becomes an :class:`Unknown` naming why.
 
 from __future__ import annotations
 
+import collections
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..govcloud import PARTITION as GOV_PARTITION
 
@@ -467,6 +469,15 @@ class Resolver:
         self._frozen = 0
         self._reads_of: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
         self._cond_params: dict[str, tuple[str, ...]] = {}
+        # logical id -> (parameters its raw mapping and conditions use, resources it references)
+        self._names_of: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # The resolver without assumptions this one was derived from (None: this is it), and,
+        # on that one, the parameters and conditions each resource's resolution can reach.
+        self._root: Resolver | None = None
+        self._reach_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._cond_conds: dict[str, frozenset[str]] = {}
+        # id(raw resource mapping) -> (the mapping, the conditions it names); on the root
+        self._conditions_in: dict[int, tuple[Any, list[str]]] = {}
 
     def _mapping(self, key: str) -> Mapping[str, Any]:
         value = self.template.get(key)
@@ -497,12 +508,16 @@ class Resolver:
         exports, for another ``region`` and/or other assumed conditions (``assume``) and
         parameter values (``assume_parameters``)."""
         source = self._overrides if self._overrides is not None else self._overrides_source
-        return Resolver(self.template, region=region or self.region, account=self.account,
-                        parameters=source, stack_name=self.stack_name, exports=self.exports,
-                        overrides_origin=self.overrides_origin,
-                        assume=self.assumed if assume is None else assume,
-                        assume_parameters=self.assumed_parameters if assume_parameters is None
-                        else assume_parameters)
+        derived = Resolver(self.template, region=region or self.region, account=self.account,
+                           parameters=source, stack_name=self.stack_name, exports=self.exports,
+                           overrides_origin=self.overrides_origin,
+                           assume=self.assumed if assume is None else assume,
+                           assume_parameters=self.assumed_parameters
+                           if assume_parameters is None else assume_parameters)
+        root = self._root or self
+        if derived.region == root.region and not root.assumed and not root.assumed_parameters:
+            derived._root = root
+        return derived
 
     def assuming(self, assume: Mapping[str, bool]) -> "Resolver":
         """A resolver of the same template in which each named condition of ``assume`` has the
@@ -523,16 +538,32 @@ class Resolver:
         ``Condition`` and the ``Fn::If`` calls anywhere inside it) and that cannot be evaluated
         (nor are assumed), in order of first use."""
         out: list[str] = []
+        if not self.conditions:
+            return out
+        root = self._root or self
+        cached = root._conditions_in.get(id(resource))
+        if cached is None or cached[0] is not resource:
+            cached = (resource, root._condition_names(resource))
+            root._conditions_in[id(resource)] = cached
+        for name in cached[1]:
+            if self.condition(name) is None:
+                out.append(name)
+        return out
+
+    def _condition_names(self, resource: Any) -> list[str]:
+        """The template's conditions a raw resource mapping names (its ``Condition``, then
+        ``Fn::If`` calls anywhere inside it), in order of first use."""
+        out: list[str] = []
 
         def add(name: Any) -> None:
-            if isinstance(name, str) and name in self.conditions and name not in out \
-                    and self.condition(name) is None:
+            if isinstance(name, str) and name in self.conditions and name not in out:
                 out.append(str(name))
 
         def walk(node: Any, depth: int) -> None:
-            if depth > _MAX_DEPTH:
+            if depth > _MAX_DEPTH or isinstance(node, (str, int, float)) or node is None:
                 return
-            if isinstance(node, Mapping):
+            if isinstance(node, dict) or (not isinstance(node, list)
+                                          and isinstance(node, Mapping)):
                 for key, val in node.items():
                     if key == "Fn::If" and isinstance(val, list) and val:
                         add(val[0])
@@ -563,6 +594,14 @@ class Resolver:
         cached = self._resource_cache.get(logical_id)
         if cached is not None:
             return cached
+        root = self._root
+        if root is not None and self._unaffected(logical_id):
+            # Nothing this resource's resolution reaches is assumed: the resolver without
+            # assumptions resolves it the same way (once for every variant of the template).
+            resolved_root = root.resolve_resource(logical_id)
+            self._resource_cache[logical_id] = resolved_root
+            self._reads_of[logical_id] = root._reads_of.get(logical_id, ())
+            return resolved_root
         res = self.resources.get(logical_id)
         saved = (self._reads, self._path, self._frozen)
         self._reads, self._path, self._frozen = [], ["Properties"], 0
@@ -587,6 +626,68 @@ class Resolver:
         self._resource_cache[logical_id] = resolved
         self._reads_of[logical_id] = reads
         return resolved
+
+    def _unaffected(self, logical_id: str) -> bool:
+        """Whether no assumed condition or parameter of this resolver can change how resource
+        ``logical_id`` resolves (see :meth:`_reach`)."""
+        if not self.assumed and not self.assumed_parameters:
+            return True
+        root = self._root or self
+        params, conditions = root._reach(logical_id)
+        return params.isdisjoint(self.assumed_parameters) and conditions.isdisjoint(self.assumed)
+
+    def _reach(self, logical_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(parameters, conditions) the resolution of resource ``logical_id`` may consult: those
+        its raw mapping names (``Ref``, ``Fn::Sub``, ``Fn::If``, ``Condition``...), the ones the
+        conditions it uses are defined with (transitively), and the same for every resource it
+        references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``; a mirrored attribute resolves the
+        other resource's property). Memoized; read from the template only."""
+        cached = self._reach_of.get(logical_id)
+        if cached is not None:
+            return cached
+        params: set[str] = set()
+        conditions: set[str] = set()
+        todo = collections.deque([logical_id])
+        seen: set[str] = set()
+        while todo:
+            lid = todo.popleft()
+            if lid in seen:
+                continue
+            seen.add(lid)
+            res = self.resources.get(lid)
+            if not isinstance(res, Mapping):
+                continue
+            found: list[str] = []
+            used: list[str] = []
+            refs: list[str] = []
+            _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, used,
+                      set(self.parameters), refs)
+            if isinstance(res.get("Condition"), str):
+                used.append(str(res["Condition"]))
+            params.update(found)
+            for name in used:
+                conditions.add(name)
+                conditions.update(self._conditions_of(name))
+                params.update(self.condition_parameters(name))
+            todo.extend(r for r in refs if r in self.resources and r not in seen)
+        out = (frozenset(params), frozenset(conditions))
+        self._reach_of[logical_id] = out
+        return out
+
+    def _conditions_of(self, name: str) -> frozenset[str]:
+        """The conditions the definition of condition ``name`` uses, transitively."""
+        cached = self._cond_conds.get(name)
+        if cached is not None:
+            return cached
+        self._cond_conds[name] = frozenset()     # cycles end here
+        params: list[str] = []
+        used: list[str] = []
+        _names_in(self.conditions.get(name), params, used, set(self.parameters))
+        out: set[str] = set(used)
+        for other in used:
+            out.update(self._conditions_of(other))
+        self._cond_conds[name] = frozenset(out)
+        return self._cond_conds[name]
 
     def parameter_reads(self, logical_id: str) -> tuple[tuple[tuple[str | int, ...], str], ...]:
         """``(path, parameter name)`` for every template parameter whose value went into the
@@ -662,29 +763,42 @@ class Resolver:
         same way, in the resources they reference (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``), in
         order of first use."""
         params: list[str] = []
-        todo = [lid for lid in logical_ids if isinstance(lid, str)]
+        todo = collections.deque(lid for lid in logical_ids if isinstance(lid, str))
         seen: set[str] = set()
-        names = set(self.parameters)
         while todo:
-            lid = todo.pop(0)
+            lid = todo.popleft()
             if lid in seen:
                 continue
             seen.add(lid)
-            res = self.resources.get(lid)
-            if not isinstance(res, Mapping):
+            direct = self._direct_names(lid)
+            if direct is None:
                 continue
-            found: list[str] = []
-            conditions: list[str] = []
-            refs: list[str] = []
-            _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, conditions,
-                      names, refs)
-            if "Condition" in res and isinstance(res.get("Condition"), str):
-                conditions.append(str(res["Condition"]))
-            for c in conditions:
-                found.extend(self.condition_parameters(c))
+            found, refs = direct
             params.extend(found)
-            todo.extend(r for r in refs if r in self.resources and r not in seen)
+            todo.extend(r for r in refs if r not in seen)
         return list(dict.fromkeys(params))
+
+    def _direct_names(self, lid: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(parameters, referenced resources) of one raw resource, without following the
+        references (memoized; None when ``lid`` is no resource mapping)."""
+        cached = self._names_of.get(lid)
+        if cached is not None:
+            return cached
+        res = self.resources.get(lid)
+        if not isinstance(res, Mapping):
+            return None
+        found: list[str] = []
+        conditions: list[str] = []
+        refs: list[str] = []
+        _names_in({k: v for k, v in res.items() if k != "Metadata"}, found, conditions,
+                  set(self.parameters), refs)
+        if "Condition" in res and isinstance(res.get("Condition"), str):
+            conditions.append(str(res["Condition"]))
+        for c in conditions:
+            found.extend(self.condition_parameters(c))
+        out = (tuple(found), tuple(r for r in refs if r in self.resources))
+        self._names_of[lid] = out
+        return out
 
     def allowed_values(self, name: str) -> list[str] | None:
         """The values CloudFormation accepts for parameter ``name`` when the engine should check
@@ -801,6 +915,8 @@ class Resolver:
                 raw = None
             if isinstance(node, list) and isinstance(step, int):
                 entry = self._index_maps.get(id(node))
+                if entry is None and self._root is not None:   # resolved by the root
+                    entry = self._root._index_maps.get(id(node))
                 raw_step = entry[1][step] if entry and entry[0] is node and 0 <= step < len(
                     entry[1]) else step
                 out.append(raw_step)
@@ -875,8 +991,11 @@ class Resolver:
             if _DYNAMIC_REF in text:
                 return Unknown(f"dynamic reference {text!r} is resolved at deploy time")
             return text
+        if isinstance(value, (int, float)):     # bool too; never a mapping or list
+            return value
         tracking = self._reads is not None and not self._frozen
-        if isinstance(value, Mapping):
+        if isinstance(value, dict) or (not isinstance(value, list)
+                                       and isinstance(value, Mapping)):
             fn = intrinsic_name(value)
             if fn is not None:
                 self._frozen += 1
@@ -1196,7 +1315,7 @@ def _names_in(node: Any, params: list[str], conditions: list[str], param_names: 
     variables) into ``params``, the conditions it uses (``Fn::If``, ``{"Condition": X}``) into
     ``conditions`` and the other names it refers to (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) into
     ``refs``."""
-    if depth > _MAX_DEPTH:
+    if depth > _MAX_DEPTH or isinstance(node, (str, int, float)) or node is None:
         return
 
     def name(n: str) -> None:
@@ -1205,7 +1324,7 @@ def _names_in(node: Any, params: list[str], conditions: list[str], param_names: 
         elif refs is not None and not n.startswith("AWS::"):
             refs.append(n)
 
-    if isinstance(node, Mapping):
+    if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
         for key, val in node.items():
             if key == "Ref" and isinstance(val, str):
                 name(str(val))

@@ -32,32 +32,60 @@ def _custom(rtype: str) -> bool:
     return rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource"
 
 
-def _names_default_group(value: Any, owner: str, vpc: tuple[str, str]) -> bool:
-    """Whether a resolved value (anywhere inside lists and mappings) is the VPC's
-    ``DefaultSecurityGroup`` attribute."""
+def _default_groups(res: Any) -> set[tuple[str, str]]:
+    """The (stack, logical id) of every VPC whose ``DefaultSecurityGroup`` a custom resource
+    is handed (a ``Custom::VpcRestrictDefaultSG`` in its ``DefaultSecurityGroupId`` only)."""
+    value = res.properties.get("DefaultSecurityGroupId") if res.type == CDK_RESTRICT_TYPE \
+        else res.properties
+    out: set[tuple[str, str]] = set()
+    _collect(value, res.stack, out)
+    return out
+
+
+def _collect(value: Any, owner: str, out: set[tuple[str, str]]) -> None:
     if isinstance(value, dict):
-        return any(_names_default_group(v, owner, vpc) for v in value.values())
-    if isinstance(value, list):
-        return any(_names_default_group(v, owner, vpc) for v in value)
-    return any(isinstance(r, AttrRef) and r.attribute == _ATTRIBUTE
-               and (r.stack or owner, r.logical_id) == vpc for r in refs_in(value))
+        for v in value.values():
+            _collect(v, owner, out)
+    elif isinstance(value, list):
+        for v in value:
+            _collect(v, owner, out)
+    else:
+        out.update((r.stack or owner, r.logical_id) for r in refs_in(value)
+                   if isinstance(r, AttrRef) and r.attribute == _ATTRIBUTE)
+
+
+def _customs(ctx: Any) -> list[tuple[Any, set[tuple[str, str]]]]:
+    """This template's custom resources, then the other templates' that are handed one of
+    this template's VPCs' default security group (what ``run_resources`` of the custom
+    types gives, less those that name no VPC here), each with the VPCs it names. The other
+    templates' are indexed once per run (``ctx.cache``)."""
+    key = (__name__, "customs")
+    index = ctx.cache.get(key)
+    if index is None:
+        types = sorted(t for t in ctx.run_types() if _custom(t))
+        index = ctx.cache[key] = [(res, _default_groups(res))
+                                  for res in (ctx.base_run_resources(*types) if types else [])]
+    mine = [(res, _default_groups(res)) for res in ctx.resources()
+            if _custom(res.type)]
+    return mine + [(res, named) for res, named in index
+                   if res.stack != ctx.stack and any(s == ctx.stack for s, _ in named)]
 
 
 def check(ctx: Any) -> dict[str, list[CheckResult]]:
-    customs = [r for r in ctx.run_resources() if _custom(r.type)]
+    customs = _customs(ctx)
     out: dict[str, list[CheckResult]] = {}
     for vpc in ctx.resources("AWS::EC2::VPC"):
         key = (ctx.stack, vpc.logical_id)
         restricting: list[Any] = []
         other: list[str] = []
-        for res in customs:
+        for res, named in customs:
+            if key not in named:
+                continue
             name = res.logical_id if res.stack == ctx.stack else \
                 f"{res.logical_id} (stack {res.stack})"
             if res.type == CDK_RESTRICT_TYPE:
-                if _names_default_group(res.properties.get("DefaultSecurityGroupId"),
-                                        res.stack, key):
-                    restricting.append(res)
-            elif _names_default_group(res.properties, res.stack, key):
+                restricting.append(res)
+            else:
                 other.append(f"{name} ({res.type})")
         certain = [r for r in restricting if r.condition is not None]
         if certain:

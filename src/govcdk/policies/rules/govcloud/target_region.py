@@ -86,10 +86,17 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
     else:
         out[""] = [CheckResult.failed(f"stack targets {region}, which is not an AWS GovCloud (US) "
                                       f"Region ({', '.join(REGIONS)})")]
+    # A resource's verdict depends on its resolved properties only. Variants of a template
+    # share the resolved properties of the resources their assumptions do not reach, so each
+    # mapping is judged once per run (keyed by identity; the entry holds the mapping).
+    seen = ctx.cache.setdefault((__name__, "judged"), {})
     for resource in ctx.resources():
-        results = _resource(resource)
-        if results:
-            out[resource.logical_id] = results
+        props = resource.properties
+        entry = seen.get(id(props))
+        if entry is None or entry[0] is not props:
+            entry = seen[id(props)] = (props, _resource(resource))
+        if entry[1]:
+            out[resource.logical_id] = list(entry[1])
     return out
 
 

@@ -36,6 +36,7 @@ the document is a JSON string).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -46,6 +47,15 @@ from ...model import CheckResult, Rule, Severity
 
 _SERVICE_WILDCARD = re.compile(r"^(?:[A-Za-z0-9-]+|\*):\*$|^\*$")
 _SHOWN = 4
+
+
+@functools.lru_cache(maxsize=1024)
+def _classify(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(actions that can be scoped to resources, actions the reference data does not know),
+    sorted, of the actions the patterns expand to."""
+    expanded = sorted(expand_actions(list(actions)))
+    return (tuple(a for a in expanded if action_resource_types(a)),
+            tuple(a for a in expanded if action_resource_types(a) is None))
 
 
 def _statement(stmt: Statement) -> list[CheckResult]:
@@ -83,9 +93,8 @@ def _statement(stmt: Statement) -> list[CheckResult]:
                           "can be scoped to resources"
         unknown: list[str] = []
     else:
-        expanded = sorted(expand_actions([a for a, _ in actions]))
-        scoped = [a for a in expanded if action_resource_types(a)]
-        unknown = [a for a in expanded if action_resource_types(a) is None]
+        scoped_t, unknown_t = _classify(tuple(a for a, _ in actions))
+        scoped, unknown = list(scoped_t), list(unknown_t)
         why = None
         if scoped:
             shown = ", ".join(display_action(a) for a in scoped[:_SHOWN])

@@ -52,13 +52,9 @@ def find_bucket(ctx: Any, value: Any, owner: str) -> tuple[Any, str | None]:
         return None, f"{describe(value)} does not refer to an S3 bucket of the checked templates"
     if not isinstance(value, str):
         return None, f"is {describe(value)}, not a bucket name or ARN"
-    name = value.strip()
-    m = _S3_ARN.match(name)
-    if m:
-        name = m.group(1)
+    name = _bucket_name(value)
     unsure: Unknown | None = None
-    for bucket in ctx.run_resources(BUCKET):
-        declared = bucket.properties.get("BucketName")
+    for bucket, declared in _named_buckets(ctx, name):
         if declared is None:
             continue    # CloudFormation generates the name
         if not _may_equal(declared, name):
@@ -81,6 +77,116 @@ def find_bucket(ctx: Any, value: Any, owner: str) -> tuple[Any, str | None]:
         return None, (f"{describe(value)}: the name of a bucket of the checked templates cannot "
                       f"be resolved ({unsure.reason})")
     return None, None
+
+
+def _bucket_name(value: str) -> str:
+    """The bucket name a string names: itself, or the name in an S3 ARN."""
+    name = value.strip()
+    m = _S3_ARN.match(name)
+    return m.group(1) if m else name
+
+
+class _BucketNames:
+    """The buckets of the run (as resolved, in run order) with their declared ``BucketName``,
+    indexed by literal name; built once per run (``RuleContext.cache``)."""
+
+    def __init__(self, buckets: list[Any]) -> None:
+        self.buckets: list[tuple[Any, Any]] = []
+        self.exact: dict[str, list[int]] = {}
+        self.other: list[int] = []      # opaque or unresolved names: any name may match
+        for bucket in buckets:
+            declared = bucket.properties.get("BucketName")
+            if declared is None:
+                continue    # CloudFormation generates the name
+            pos = len(self.buckets)
+            self.buckets.append((bucket, declared))
+            if isinstance(declared, str) and not is_opaque(declared):
+                self.exact.setdefault(declared, []).append(pos)
+            else:
+                self.other.append(pos)
+
+    def candidates(self, name: str) -> list[tuple[Any, Any]]:
+        """The (bucket, declared name) pairs whose name may equal ``name``, in run order: a
+        literal name equals only the same literal, or a name known only at deploy time."""
+        if is_opaque(name):
+            return self.buckets
+        positions = sorted(self.exact.get(name, []) + self.other)
+        return [self.buckets[p] for p in positions]
+
+
+def _named_buckets(ctx: Any, name: str) -> Iterator[tuple[Any, Any]]:
+    """What ``ctx.run_resources(BUCKET)`` would give (this template's buckets first, as its
+    variant resolves them, then the other templates'), as (bucket, declared ``BucketName``),
+    leaving out the other templates' buckets whose name cannot be ``name``."""
+    for bucket in ctx.resources(BUCKET):
+        yield bucket, bucket.properties.get("BucketName")
+    key = (__name__, "bucket-names")
+    index = ctx.cache.get(key)
+    if index is None:
+        index = ctx.cache[key] = _BucketNames(ctx.base_run_resources(BUCKET))
+    for bucket, declared in index.candidates(name):
+        if bucket.stack != ctx.stack:
+            yield bucket, declared
+
+
+class _Naming:
+    """Values held by resources of the run that may name a bucket (``items``: (owner stack,
+    value, payload), in run order), indexed by the stack their references point into and by
+    the literal bucket name they hold; built once per run (``RuleContext.cache``)."""
+
+    def __init__(self, items: list[tuple[str, Any, Any]]) -> None:
+        self.items = items
+        self.by_stack: dict[str, set[int]] = {}
+        self.by_name: dict[str, set[int]] = {}
+        for pos, (_owner, value, _payload) in enumerate(items):
+            if isinstance(value, Unknown):
+                continue
+            refs = refs_in(value)
+            if refs:
+                for ref in refs:
+                    if ref.stack:
+                        self.by_stack.setdefault(ref.stack, set()).add(pos)
+            elif isinstance(value, str):
+                name = _bucket_name(value)
+                if not is_opaque(name):
+                    self.by_name.setdefault(name, set()).add(pos)
+
+    def naming(self, stack: str, names: set[str]) -> list[tuple[str, Any, Any]]:
+        """The items of the other stacks that may name a bucket of ``stack`` whose literal
+        names are ``names``, in run order."""
+        positions = set(self.by_stack.get(stack, ()))
+        for name in names:
+            positions |= self.by_name.get(name, set())
+        return [self.items[p] for p in sorted(positions) if self.items[p][0] != stack]
+
+
+def foreign_naming(ctx: Any, key: str, build: Any) -> list[tuple[str, Any, Any]]:
+    """The (owner stack, value, payload) items of the OTHER templates of the run for which
+    :func:`find_bucket` ``(ctx, value, owner)`` may return a bucket of the checked template,
+    in run order. ``build(ctx)`` lists the items of the whole run (from the resources as
+    resolved, :meth:`RuleContext.base_run_resources`) once per run, cached under ``key``.
+
+    The others cannot: an unresolved value names nothing; a value with references names the
+    bucket they point at, and one in another stack points here only through a reference
+    qualified with this stack; a literal name matches a bucket of another stack only when the
+    bucket's name is the same literal (a name known only at deploy time is never certain)."""
+    cache_key = (__name__, "naming", key)
+    index = ctx.cache.get(cache_key)
+    if index is None:
+        index = ctx.cache[cache_key] = _Naming(build(ctx))
+    buckets = ctx.resources(BUCKET)
+    own_key = (__name__, "own-names", ctx.stack)
+    cached = ctx.cache.get(own_key)
+    # the names of this template's buckets, once per variant (same bucket objects)
+    if cached is None or len(cached[0]) != len(buckets) \
+            or any(a is not b for a, b in zip(cached[0], buckets)):
+        names = set()
+        for bucket in buckets:
+            declared = bucket.properties.get("BucketName")
+            if isinstance(declared, str) and not is_opaque(declared):
+                names.add(declared)
+        cached = ctx.cache[own_key] = (buckets, names)
+    return index.naming(ctx.stack, cached[1])
 
 
 def _pattern(text: str) -> re.Pattern[str]:
@@ -202,10 +308,17 @@ def audit_destination_kinds(ctx: Any) -> dict[tuple[str, str], set[str]]:
 def audit_destinations(ctx: Any) -> tuple[dict[tuple[str, str], list[str]], list[tuple[
         AuditReference, str]]]:
     """``({(stack, logical id) of a bucket: [what sends audit logs to it]}, [(reference of
-    the checked template whose destination is not a bucket of the run, why)])``."""
+    the checked template whose destination is not a bucket of the run, why)])``. The first
+    holds every bucket of the checked template that receives audit logs; buckets of other
+    templates only where a reference of the checked template (or one that may name a bucket
+    here, :func:`foreign_naming`) names them."""
     dests: dict[tuple[str, str], list[str]] = {}
     outside: list[tuple[AuditReference, str]] = []
-    for ref in audit_references(ctx.run_resources(*AUDIT_REFERRER_TYPES)):
+    foreign = foreign_naming(ctx, "audit", lambda c: [
+        (ref.referrer.stack, ref.value, ref)
+        for ref in audit_references(c.base_run_resources(*AUDIT_REFERRER_TYPES))])
+    refs = list(audit_references(ctx.resources(*AUDIT_REFERRER_TYPES)))
+    for ref in refs + [ref for _, _, ref in foreign]:
         bucket, reason = find_bucket(ctx, ref.value, ref.referrer.stack)
         if bucket is not None:
             same = (bucket.stack, bucket.logical_id) == (ref.referrer.stack,

@@ -17,13 +17,26 @@ from typing import Any
 from ...helpers import describe, refs_in
 from ...model import CheckResult, Rule, Severity
 from ...resolver import Unknown, is_null
-from ._buckets import BUCKET, find_bucket, label
+from ._buckets import BUCKET, find_bucket, foreign_naming, label
+
+
+def _destinations(ctx: Any) -> list[tuple[str, Any, Any]]:
+    """(stack, DestinationBucketName, bucket) of the run's buckets that log to another."""
+    out = []
+    for bucket in ctx.base_run_resources(BUCKET):
+        config = bucket.properties.get("LoggingConfiguration")
+        if isinstance(config, dict) and config.get("DestinationBucketName") is not None:
+            out.append((bucket.stack, config["DestinationBucketName"], bucket))
+    return out
 
 
 def _log_sources(resource: Any, ctx: Any) -> list[str]:
     """Other buckets of the run whose access logs go to ``resource``."""
     out: list[str] = []
-    for other in ctx.run_resources(BUCKET):
+    # This template's buckets, then those of other templates that may name one of its buckets
+    # (what ctx.run_resources(BUCKET) gives, less buckets that cannot log here).
+    foreign = foreign_naming(ctx, "access-logs", _destinations)
+    for other in ctx.resources(BUCKET) + [b for _, _, b in foreign]:
         if (other.stack, other.logical_id) == (resource.stack, resource.logical_id):
             continue
         config = other.properties.get("LoggingConfiguration")

@@ -27,7 +27,7 @@ from typing import Any
 from ...helpers import as_bool, describe, raw_ref_ids
 from ...model import CheckResult, Rule, Severity, Status
 from ...resolver import AttrRef, ResourceRef, Unknown, partition_for_region
-from ._buckets import find_bucket, label
+from ._buckets import find_bucket, foreign_naming, label
 
 POLICY = "AWS::S3::BucketPolicy"
 TLS_FLOOR = 1.2
@@ -182,7 +182,11 @@ def _judge(ctx: Any, bucket: Any, policy: Any) -> CheckResult:
 def check(resource: Any, ctx: Any) -> CheckResult:
     mine: list[Any] = []
     maybe: list[str] = []
-    for policy in ctx.run_resources(POLICY):
+    # This template's bucket policies, then those of other templates that may name one of its
+    # buckets (what ctx.run_resources(POLICY) gives, less policies that cannot be this one's).
+    foreign = foreign_naming(ctx, "bucket-policies", lambda c: [
+        (p.stack, p.properties.get("Bucket"), p) for p in c.base_run_resources(POLICY)])
+    for policy in ctx.resources(POLICY) + [p for _, _, p in foreign]:
         target, reason = find_bucket(ctx, policy.properties.get("Bucket"), policy.stack)
         if target is not None:
             if (target.stack, target.logical_id) == (resource.stack, resource.logical_id):
