@@ -174,10 +174,15 @@ def test_every_problem_of_one_file_is_listed(tmp_path):
 def test_a_five_megabyte_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     import cfnlint.decode
 
-    decoded: list[str] = []
+    from govcdk.policies import loader
+
+    decoded: list[str] = []   # every file either decoder opened
     real = cfnlint.decode.decode
     monkeypatch.setattr(cfnlint.decode, "decode",
                         lambda filename, *a, **k: decoded.append(filename) or real(filename, *a, **k))
+    real_plain = loader.decode_file
+    monkeypatch.setattr(loader, "decode_file",
+                        lambda path: decoded.append(str(path)) or real_plain(path))
     size = 5 * 1024 * 1024
     head = GOOD.replace("OpenSg", "BigSg")
     body = head + "# " + "x" * (size - len(head) - 3) + "\n"
