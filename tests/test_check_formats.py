@@ -80,7 +80,7 @@ def test_format_choices_are_the_writers():
 
 def _verdicts_json(text: str) -> dict:
     report = json.loads(text)
-    assert report["schema"] == "govcdk.report/v0"
+    assert report["schema"] == "govcdk.report/v1"
     return {f["logical_id"]: f["status"] for f in report["findings"]}
 
 

@@ -57,7 +57,7 @@ def test_check_reference_assembly_is_clean(reference_assembly, tmp_path):
     for stack in stacks:
         assert stack in result.output
     report = json.loads(out.read_text())
-    assert report["schema"] == "govcdk.report/v0"
+    assert report["schema"] == "govcdk.report/v1"
     assert {t["stack"] for t in report["templates"]} == stacks
     rules_run = [r for r in report["summary"]["rules_run"] if r.startswith("GOV-")]
     assert len(rules_run) >= 10 and "cfn-lint" in report["summary"]["rules_run"]

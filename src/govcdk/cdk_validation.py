@@ -92,7 +92,11 @@ class GovcdkValidation:
       [``--all-allowed-values``]; ``region``: check every template for this GovCloud region
       instead of its stack's [``--region``];
     - ``cfn_lint``: also run cfn-lint for both GovCloud regions (default False, as
-      ``--no-cfn-lint``: it takes seconds per template) [``--cfn-lint``].
+      ``--no-cfn-lint``: it takes seconds per template) [``--cfn-lint``];
+    - ``scanners``: the scanners to run, a comma-separated string or a sequence of
+      ``"govcdk"``, ``"cfn-lint"``, ``"checkov"`` (default: ``govcdk``, plus ``cfn-lint`` with
+      ``cfn_lint``; checkov is never run unless named) [``--scanners``]; ``checkov``: the
+      checkov executable (default as ``govcdk check`` finds it) [``--checkov``].
 
     Raises :class:`ValueError` naming the option for a value outside those, an unreadable or
     malformed policy file, a selection that selects no rule, or a rule parameter the rule
@@ -109,7 +113,9 @@ class GovcdkValidation:
                  rule_parameters: Mapping[str, Mapping[str, Any]] | None = None,
                  policy_file: str | Path | None = None,
                  parameters: Mapping[str, str] | None = None, all_allowed_values: bool = False,
-                 region: str | None = None, cfn_lint: bool = False) -> None:
+                 region: str | None = None, cfn_lint: bool = False,
+                 scanners: str | Sequence[str] | None = None,
+                 checkov: str | Path | None = None) -> None:
         if baseline is not None and baseline not in BASELINES:
             raise ValueError(f"GovcdkValidation baseline={baseline!r}: expected one of "
                              f"{', '.join(map(repr, BASELINES))} or None (every rule)")
@@ -137,6 +143,19 @@ class GovcdkValidation:
         self.all_allowed_values = bool(all_allowed_values)
         self.region = region
         self.cfn_lint = bool(cfn_lint)
+        self.scanners: tuple[str, ...] | None = None
+        if scanners is not None:
+            try:
+                self.scanners = run.parse_scanners(scanners)
+            except PolicyError as exc:
+                raise ValueError(f"GovcdkValidation scanners: {exc}") from None
+            if self.cfn_lint and "cfn-lint" not in self.scanners:
+                raise ValueError(f"GovcdkValidation cfn_lint=True conflicts with scanners="
+                                 f"{scanners!r}, which leave cfn-lint out")
+        if checkov is not None and "checkov" not in (self.scanners or ()):
+            raise ValueError(f"GovcdkValidation checkov={str(checkov)!r}: checkov is not among "
+                             f"the scanners; add scanners=[..., 'checkov']")
+        self.checkov = checkov
         self.last_report: Report | None = None
         self.last_verdict: run.Verdict | None = None
         try:
@@ -184,7 +203,8 @@ class GovcdkValidation:
             report = run.check_loaded(templates, selection, parameters=self.parameters,
                                       region=self.region,
                                       all_allowed_values=self.all_allowed_values,
-                                      cfn_lint=self.cfn_lint, today=today)
+                                      cfn_lint=self.cfn_lint, scanners=self.scanners,
+                                      checkov=self.checkov, today=today)
         except PolicyError as exc:
             return aws_cdk.PolicyValidationPluginReport(
                 success=False, violations=[], plugin_version=__version__,
@@ -275,7 +295,11 @@ def _violation(f: Finding, remediation: Mapping[str, str], *, fatal: bool) -> aw
         fix = remediation[f.rule_id]
     else:
         fix = f"See the {f.source} documentation of rule {f.rule_id}."
-    if f.rule_id not in NOT_SUPPRESSIBLE:
+    if f.source == "checkov":
+        fix += (f" To accept the risk instead, acknowledge it in checkov's own format: "
+                f"govcdk.acknowledge.acknowledge(construct, tool='checkov', id={f.rule_id!r}, "
+                f"reason='<why, 20+ characters>').")
+    elif f.rule_id not in NOT_SUPPRESSIBLE:
         fix += (f" To accept the risk instead, acknowledge it: govcdk.suppress(construct, "
                 f"id={f.rule_id!r}, reason='<why, 20+ characters>', expires='YYYY-MM-DD').")
     description = f"{f.title} [{f.severity.value} {f.status.value}]"

@@ -51,7 +51,7 @@ def main() -> None:
 
     \b
     govcdk synth   synthesize an agency's CloudFormation templates (offline)
-    govcdk check   check templates against the FedRAMP Rev 5 rule pack and cfn-lint
+    govcdk check   check templates against the FedRAMP Rev 5 rule pack, cfn-lint, checkov
     govcdk verify  verify deployed stacks through read-only AWS API calls
     govcdk rules   list the rules
     govcdk facts   refresh, show and list the accelerated EC2 instance facts
@@ -292,8 +292,17 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="UNKNOWN findings are shown but do not make the exit code 1.")
 @click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
               help="Region to evaluate templates for (default: the assembly's, else us-gov-west-1).")
-@click.option("--cfn-lint/--no-cfn-lint", "run_cfnlint", default=True, show_default=True,
-              help="Also run cfn-lint for both GovCloud regions.")
+@click.option("--scanners", "scanners", metavar="LIST",
+              help="Comma-separated scanners whose findings join the report: govcdk (the "
+                   "rule pack), cfn-lint (both GovCloud regions), checkov (its own "
+                   "environment, offline). Default: govcdk,cfn-lint.")
+@click.option("--cfn-lint/--no-cfn-lint", "run_cfnlint", default=None,
+              help="Alias: --no-cfn-lint is --scanners govcdk (default: cfn-lint runs); "
+                   "with --scanners it must agree with it.")
+@click.option("--checkov", "checkov_path", metavar="PATH",
+              help="checkov executable for --scanners ...,checkov (default: $GOVCDK_CHECKOV, "
+                   "else .venv-checkov/bin/checkov here or in the govcdk checkout, else PATH; "
+                   "`make checkov-setup` installs it).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
               help="Lowest severity whose failing findings make the exit code 1.")
 @click.option("--output", "outputs", multiple=True, metavar="[FORMAT:]PATH",
@@ -306,13 +315,19 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
 def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_values: bool,
           rule_patterns: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
           rule_parameters: tuple[str, ...], policy_file: Path | None, allow_unknown: bool,
-          region: str | None, run_cfnlint: bool, fail_on: str, outputs: tuple[str, ...],
+          region: str | None, scanners: str | None, run_cfnlint: bool | None,
+          checkov_path: str | None, fail_on: str, outputs: tuple[str, ...],
           fmt: str, show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
     directories of templates (default ./cdk.out).
 
     Findings acknowledged in a resource's Metadata (govcdk.suppressions: id, reason, expires,
-    poam, wildcard) are SUPPRESSED; expired, invalid and unused acknowledgements are reported.
+    poam, wildcard; checkov.skip: id, comment) are SUPPRESSED; expired, invalid and unused
+    acknowledgements are reported.
+
+    With --scanners, cfn-lint's and checkov's findings join govcdk's, each tagged with its
+    source, mapped to NIST controls where a govcdk rule names the check, and grouped with the
+    govcdk finding about the same concern on the same resource (no finding is dropped).
 
     A file that cannot be checked (not a CloudFormation template, one CloudFormation would
     refuse: over 1 MB or 500 resources, a resource without a Type, an unknown Fn:: function, a
@@ -328,6 +343,8 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
 
     collect_less_until_exit()   # the run's objects live until it ends; see govcdk.policies._gc
     today = datetime.date.today()
+    chosen = _choose_scanners(scanners, run_cfnlint, checkov_path, bool(
+        rule_patterns or baseline or controls or rule_parameters or policy_file))
     targets = list(paths) or [Path("cdk.out")]
     params = _parse_parameters(parameters)
     wanted = [_parse_output(value, REPORT_FORMATS) for value in outputs]
@@ -357,8 +374,8 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     try:
         # A bad --parameter value, or a cloud assembly stack outside GovCloud without --region.
         report = run.check_loaded(templates, selection, parameters=params, region=region,
-                                  all_allowed_values=all_allowed_values, cfn_lint=run_cfnlint,
-                                  today=today, problems=problems)
+                                  all_allowed_values=all_allowed_values, scanners=chosen,
+                                  checkov=checkov_path, today=today, problems=problems)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a defect of the engine: one line, not a traceback
@@ -367,6 +384,40 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
                          f"the template)") from None
     _finish(report, wanted=wanted, fmt=fmt, show_passed=show_passed, fail_on=fail_on,
             allow_unknown=allow_unknown)
+
+
+def _choose_scanners(scanners: str | None, run_cfnlint: bool | None, checkov_path: str | None,
+                     selects_rules: bool) -> tuple[str, ...]:
+    """The scanners of a check run from ``--scanners``, ``--cfn-lint/--no-cfn-lint`` (an
+    alias: ``--no-cfn-lint`` alone is ``--scanners govcdk``) and ``--checkov``. Raises
+    :class:`UsageError` for an unknown or empty list, ``--cfn-lint``/``--no-cfn-lint``
+    contradicting ``--scanners``, ``--checkov`` without checkov among the scanners, and a rule
+    selection (``selects_rules``: ``--rule``, ``--baseline``, ``--control``,
+    ``--rule-parameter``, ``--policy``) without govcdk among them."""
+    from govcdk.policies import run
+    from govcdk.policies.errors import InputError
+
+    if scanners is None:
+        chosen = tuple(s for s in run.DEFAULT_SCANNERS if s != "cfn-lint" or run_cfnlint is not False)
+    else:
+        try:
+            chosen = run.parse_scanners(scanners)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        if run_cfnlint is True and "cfn-lint" not in chosen:
+            raise UsageError(f"--cfn-lint conflicts with --scanners {scanners}, which leaves "
+                             "cfn-lint out; give one of them")
+        if run_cfnlint is False and "cfn-lint" in chosen:
+            raise UsageError(f"--no-cfn-lint conflicts with --scanners {scanners}, which names "
+                             "cfn-lint; give one of them")
+    if checkov_path is not None and "checkov" not in chosen:
+        raise UsageError(f"--checkov {checkov_path}: checkov is not among the scanners "
+                         f"({','.join(chosen)}); add it: --scanners {','.join(chosen)},checkov")
+    if selects_rules and "govcdk" not in chosen:
+        raise UsageError(f"--rule, --baseline, --control, --rule-parameter and --policy apply to "
+                         f"govcdk's rules, which are not among the scanners ({','.join(chosen)}); "
+                         f"add govcdk to --scanners")
+    return chosen
 
 
 def _finish(report, *, wanted: Sequence[tuple[str, Path]], fmt: str, show_passed: bool,  # noqa: ANN001

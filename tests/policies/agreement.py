@@ -4,7 +4,9 @@ rules registry on the shared corpus (``../shared/corpus/checkov_expectations.tsv
 disagreement.
 
 The checks compared are those a govcdk rule names in ``Rule.equivalents`` (tool -> check ids):
-the mapping comes from the rule metadata, never from a table of its own. govcdk runs once per
+the mapping comes from the rule metadata through :func:`govcdk.scanners.mappings.equivalents`,
+the same index ``govcdk check --scanners`` uses to map checkov and cfn-lint findings to NIST
+controls and to group them with govcdk's, never from a table of its own. govcdk runs once per
 template (the library API: :func:`govcdk.policies.load_targets` and
 :func:`govcdk.policies.check_templates`, what :func:`govcdk.policies.check` runs) with the rules
 that template's rows map to and no cfn-lint; its verdict is compared with the expected one:
@@ -36,10 +38,11 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from govcdk.policies import Report, Rule, Status, check_templates, load_rules, load_targets
 from govcdk.policies.engine import select_rules
+from govcdk.scanners.mappings import equivalents  # the package's mapping: (tool, check) -> rules
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "AGREEMENT.md"
@@ -189,16 +192,6 @@ def read_expectations(corpus: Path, tool: str) -> list[Expectation]:
                 out.append(Expectation(tool, row["template"], row["rule"], TEMPLATE_WIDE,
                                        expected, row["case_name"], line))
     return out
-
-
-def equivalents(rules: Iterable[Rule]) -> dict[tuple[str, str], list[Rule]]:
-    """(tool, check id) -> the rules whose ``equivalents`` name it, from the rule metadata."""
-    out: dict[tuple[str, str], list[Rule]] = defaultdict(list)
-    for rule in rules:
-        for tool, ids in rule.equivalents.items():
-            for check_id in ids:
-                out[(tool, check_id)].append(rule)
-    return dict(out)
 
 
 def _engine(report: Report, logical_id: str | None) -> str | None:

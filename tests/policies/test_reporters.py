@@ -21,7 +21,7 @@ def test_json_report_is_deterministic_and_complete() -> None:
     text = to_json(report)
     assert text == to_json(check([KMS]))
     data = json.loads(text)
-    assert data["schema"] == SCHEMA == "govcdk.report/v0"
+    assert data["schema"] == SCHEMA == "govcdk.report/v1"
     assert list(data) == sorted(data)
     summary = data["summary"]
     assert summary["findings"] == len(report.findings)

@@ -16,6 +16,11 @@ from . import catalog
 from .errors import InputProblem
 
 
+SCANNER_NAMES = ("cfn-lint", "checkov")
+"""Other tools whose findings a report may hold; each appears in ``Report.rules_run`` under its
+name when it ran (``Report.rule_info[name]`` describes the run)."""
+
+
 class Status(str, enum.Enum):
     """Verdict of one rule on one resource (or template).
 
@@ -129,6 +134,11 @@ class Finding:
     carry some when only part of its results (one wildcard of two) was acknowledged, and its
     message says which. ``suppression`` is their reasons joined with ``"; "`` (the text shown
     next to the finding; kept for readers of the first report shape).
+
+    ``group`` is the id of the findings of several sources about the same concern on the same
+    resource (a govcdk rule and the checkov or cfn-lint checks mapped to it), ``""`` when the
+    finding is in no such group; every finding stays in the report
+    (:func:`govcdk.scanners.mappings.group_findings` says how groups are formed).
     """
 
     source: str
@@ -148,6 +158,7 @@ class Finding:
     paths: tuple[str, ...] = ()
     suppression: str = ""
     acknowledgements: tuple[Suppression, ...] = ()
+    group: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -168,6 +179,7 @@ class Finding:
             "paths": list(self.paths),
             "suppression": self.suppression,
             "acknowledgements": [a.to_dict() for a in self.acknowledgements],
+            "group": self.group,
         }
 
 
@@ -265,6 +277,24 @@ class Report:
     @property
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status.failing]
+
+    def groups(self) -> dict[str, list[Finding]]:
+        """Group id -> its findings (report order), groups in the order of their first
+        finding; see :attr:`Finding.group`."""
+        out: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            if f.group:
+                out.setdefault(f.group, []).append(f)
+        return out
+
+    def sources(self) -> list[str]:
+        """The sources of the findings (``govcdk`` first, then the scanners in the order
+        they ran), including scanners that ran and found nothing."""
+        out = ["govcdk"] if any(f.source == "govcdk" for f in self.findings) else []
+        for name in [r for r in self.rules_run if r in SCANNER_NAMES] + [f.source for f in self.findings]:
+            if name not in out:
+                out.append(name)
+        return out
 
     def extend(self, other: "Report") -> None:
         self.templates.extend(other.templates)

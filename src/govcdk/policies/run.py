@@ -4,9 +4,11 @@
 1. :func:`select`: the rule pack, the rules a selection picks (``--rule``, ``--baseline``,
    ``--control``) and the rule parameters they run with (``--policy`` file, then
    ``--rule-parameter`` settings; :mod:`govcdk.policies.parameters`);
-2. :func:`check_loaded`: run them over loaded templates
-   (:func:`govcdk.policies.engine.check_templates`, suppressions included), then cfn-lint when
-   asked (:func:`govcdk.scanners.cfnlint.scan`);
+2. :func:`check_loaded`: run the scanners chosen (:data:`SCANNERS`, :func:`parse_scanners`)
+   over loaded templates: govcdk's rules (:func:`govcdk.policies.engine.check_templates`,
+   suppressions included), cfn-lint (:func:`govcdk.scanners.cfnlint.scan`) and checkov
+   (:func:`govcdk.scanners.checkov.scan`), then group the findings of several sources about
+   the same concern on one resource (:func:`govcdk.scanners.mappings.group_findings`);
 3. :func:`verdict`: which failing findings fail the run (``--fail-on``, ``--allow-unknown``).
 
 This module never imports ``aws_cdk``.
@@ -28,6 +30,26 @@ from .model import Finding, Report, Rule, Severity, Status
 
 SEVERITIES = ("low", "medium", "high", "critical")
 """``fail_on`` values, lowest first (:class:`~govcdk.policies.model.Severity`)."""
+SCANNERS = ("govcdk", "cfn-lint", "checkov")
+"""What ``--scanners`` may name: govcdk's rule pack, cfn-lint (in govcdk's environment, both
+GovCloud regions) and checkov (a subprocess from its own environment)."""
+DEFAULT_SCANNERS = ("govcdk", "cfn-lint")
+"""``govcdk check``'s scanners when ``--scanners`` is not given."""
+
+
+def parse_scanners(value: str | Sequence[str]) -> tuple[str, ...]:
+    """A comma-separated list (``"govcdk,cfn-lint,checkov"``) or a sequence of names ->
+    the scanners in :data:`SCANNERS` order, each once (case and spaces ignored). Raises
+    :class:`InputError` for an empty list or a name not in :data:`SCANNERS`, listing those."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names = [str(n).strip().lower() for n in items]
+    unknown = [n for n in names if n not in SCANNERS]
+    if unknown or not any(names):
+        what = f"unknown scanner(s) {', '.join(repr(n) for n in unknown)}" if unknown \
+            else "no scanner given"
+        raise InputError(f"--scanners {','.join(map(str, items))}: {what}; allowed: a "
+                         f"comma-separated list of {', '.join(SCANNERS)}")
+    return tuple(n for n in SCANNERS if n in names)
 
 
 @dataclass(frozen=True)
@@ -109,33 +131,66 @@ def check_loaded(templates: Sequence[LoadedTemplate], selection: Selection, *,
                  parameters: Mapping[str, str] | None = None, region: str | None = None,
                  all_allowed_values: bool = False, cfn_lint: bool = False,
                  today: _dt.date | None = None,
-                 problems: Sequence[InputProblem] = ()) -> Report:
+                 problems: Sequence[InputProblem] = (),
+                 scanners: Sequence[str] | None = None, checkov: str | Path | None = None,
+                 checkov_timeout: float | None = None) -> Report:
     """Check loaded templates (:func:`govcdk.policies.loader.load_targets`) with the rules of
     ``selection``: the parameter values are checked first (:func:`check_parameter_values`),
-    then :func:`govcdk.policies.engine.check_templates` runs (template ``parameters``,
-    ``region`` override, ``all_allowed_values`` as documented there), then, with
-    ``cfn_lint``, cfn-lint for both GovCloud (US) regions, whose findings are appended.
-    ``today`` (default :meth:`datetime.date.today`) is the date suppressions expire against.
-    ``problems`` are the input errors :func:`~govcdk.policies.loader.load_targets` collected;
-    they head ``Report.input_errors``, and cfn-lint skips any file refused there or by the engine.
+    then the ``scanners`` run (names of :data:`SCANNERS`; default ``govcdk``, plus ``cfn-lint``
+    with ``cfn_lint``, so older callers keep their meaning):
 
-    Returns the :class:`Report`. Raises :class:`InputError` for a bad parameter value or (without
-    ``region``) a cloud assembly stack outside AWS GovCloud (US).
+    - ``govcdk``: :func:`govcdk.policies.engine.check_templates` with the selected rules
+      (template ``parameters``, ``region`` override, ``all_allowed_values`` as documented
+      there); without it the engine still loads and resolves the templates (the templates
+      checked, input errors, its own findings about them) but runs no rule;
+    - ``cfn-lint``: cfn-lint for both GovCloud (US) regions;
+    - ``checkov``: checkov as a subprocess (``checkov``: its executable, else
+      :func:`govcdk.scanners.checkov.find_checkov` decides; ``checkov_timeout`` seconds).
+
+    The scanners' findings are appended, then findings of several sources about the same
+    concern on one resource are grouped (``Finding.group``). ``today`` (default
+    :meth:`datetime.date.today`) is the date suppressions expire against. ``problems`` are the
+    input errors :func:`~govcdk.policies.loader.load_targets` collected; they head
+    ``Report.input_errors``, and the scanners skip any file refused there or by the engine.
+
+    Returns the :class:`Report`. Raises :class:`InputError` for a bad parameter value, unknown
+    scanners, ``cfn_lint`` with ``scanners`` that leave cfn-lint out, (without ``region``) a
+    cloud assembly stack outside AWS GovCloud (US), and checkov missing, failing or timing out
+    (:class:`govcdk.scanners.checkov.CheckovError`, with checkov's standard error).
     """
     today = today or _dt.date.today()
+    if scanners is None:
+        chosen = ("govcdk", "cfn-lint") if cfn_lint else ("govcdk",)
+    else:
+        chosen = parse_scanners(scanners)
+        if cfn_lint and "cfn-lint" not in chosen:
+            raise InputError(f"cfn_lint=True conflicts with scanners {','.join(chosen)}, which "
+                             f"leave cfn-lint out")
+    checkov_exe = None
+    if "checkov" in chosen:  # before the rules run: a missing checkov fails fast
+        from govcdk.scanners import checkov as _checkov
+
+        checkov_exe = _checkov.find_checkov(checkov)
     params = dict(parameters or {})
     check_parameter_values(params, templates)
-    report = engine.check_templates(templates, selection.rules, parameters=params, region=region,
+    rules = selection.rules if "govcdk" in chosen else []
+    report = engine.check_templates(templates, rules, parameters=params, region=region,
                                     all_allowed_values=all_allowed_values,
                                     known_rules=selection.pack,
                                     rule_parameters=selection.resolved, today=today)
     report.input_errors[:0] = list(problems)
-    if cfn_lint:
+    refused = {str(p.path) for p in report.input_errors}  # e.g. Fn::ForEach beyond 500 resources
+    checked = [(t.stack, t.path, t.template) for t in templates if str(t.path) not in refused]
+    if "cfn-lint" in chosen:
         from govcdk.scanners import cfnlint
 
-        refused = {str(p.path) for p in report.input_errors}  # e.g. Fn::ForEach beyond 500 resources
-        report.extend(cfnlint.scan(((t.stack, t.path, t.template) for t in templates
-                                    if str(t.path) not in refused), today=today))
+        report.extend(cfnlint.scan(checked, today=today, rules=selection.pack))
+    if checkov_exe is not None:
+        report.extend(_checkov.scan(checked, executable=checkov_exe, timeout=checkov_timeout,
+                                    rules=selection.pack))
+    from govcdk.scanners.mappings import group_findings
+
+    group_findings(report, selection.pack)
     return report
 
 

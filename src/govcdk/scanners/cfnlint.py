@@ -12,20 +12,24 @@ rule id becomes ``SUPPRESSED`` (kept in the report, the entry in ``acknowledgeme
 expired entry leaves it ``FAIL`` and says so; an invalid entry is not applied and the match's
 message says why (the engine reports the invalid entry itself as a ``SUPPRESSION`` finding);
 a valid entry for a cfn-lint id that no match used is listed in
-``Report.unused_suppressions``. cfn-lint's own rule ids carry no NIST mapping yet, so
-``controls`` is empty except for the GovCloud availability checks (``E3006``, ``E3628``:
-CM-7, SA-9).
+``Report.unused_suppressions``. ``controls`` are the NIST SP 800-53 Rev 5 controls of the
+govcdk rules whose ``Rule.equivalents`` name the cfn-lint rule (:mod:`govcdk.scanners.mappings`:
+``E3006`` resource type availability, ``I3042`` hard-coded partition), plus CM-7 and SA-9 for
+the GovCloud availability checks (``E3006``, ``E3628``); empty for any other cfn-lint rule.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from govcdk import govcloud
 from govcdk.policies import suppressions as _supp
-from govcdk.policies.model import CheckResult, Finding, Report, Severity, Status, UnusedSuppression
+from govcdk.policies.model import (CheckResult, Finding, Report, Rule, Severity, Status,
+                                   UnusedSuppression)
+
+from . import mappings
 
 SOURCE = "cfn-lint"
 
@@ -44,16 +48,29 @@ def suppressions_of(resource: Any) -> _supp.Parsed:
         [p for p in parsed.problems if p.rule_id is None or _supp.is_cfnlint_id(p.rule_id)])
 
 
+def controls_of(rule_id: str, index: Mapping[tuple[str, str], Sequence[Rule]]) -> tuple[str, ...]:
+    """The controls of a cfn-lint rule: those of the govcdk rules mapped to it in ``index``
+    (:func:`govcdk.scanners.mappings.equivalents`), then cfn-lint's own GovCloud ones."""
+    out = list(mappings.controls_for(index, SOURCE, rule_id))
+    return tuple(out + [c for c in _CONTROLS.get(rule_id, ()) if c not in out])
+
+
 def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = govcloud.REGIONS,
-         *, today: _dt.date | None = None) -> Report:
+         *, today: _dt.date | None = None, rules: Sequence[Rule] | None = None) -> Report:
     """Lint each ``(stack name, template path, decoded template)`` for ``regions``.
 
     Returns a :class:`Report` holding only cfn-lint findings (the engine's report lists the
     templates) and the unused suppressions of cfn-lint rule ids. cfn-lint's decoder errors
     (``E0000``) come back as failing findings too. ``today`` (default
-    :meth:`datetime.date.today`) is the date suppressions expire against.
+    :meth:`datetime.date.today`) is the date suppressions expire against; ``rules`` (default
+    the whole rule pack) give the mapping to NIST controls.
     """
     today = today or _dt.date.today()
+    if rules is None:
+        from govcdk.policies.engine import load_rules
+
+        rules = load_rules()
+    index = mappings.equivalents(rules, SOURCE)
     from cfnlint.api import ManualArgs, lint_file  # cfn-lint's documented Python API
 
     report = Report(rules_run=[SOURCE], rule_info={SOURCE: {
@@ -93,7 +110,7 @@ def scan(templates: Iterable[tuple[str, Path, dict]], regions: Sequence[str] = g
                 rule_id=rule_id,
                 title=m.rule.shortdesc,
                 severity=_SEVERITY.get(m.rule.severity, Severity.MEDIUM),
-                controls=_CONTROLS.get(rule_id, ()),
+                controls=controls_of(rule_id, index),
                 status=status,
                 message=message,
                 stack=stack,

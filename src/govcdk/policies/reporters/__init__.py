@@ -3,7 +3,7 @@
 Every entry of :data:`WRITERS` takes the report and returns the rendered text:
 
 - ``text``: the terminal report (:func:`to_text`; :func:`render_text` prints to a rich console)
-- ``json``: ``govcdk.report/v0`` (:func:`to_json`)
+- ``json``: ``govcdk.report/v1`` (:func:`to_json`)
 - ``sarif``: SARIF 2.1.0 for GitHub code scanning (:func:`to_sarif`)
 - ``junit``: JUnit XML for CI test dashboards (:func:`to_junit`)
 - ``markdown``: control matrix and findings to act on (:func:`to_markdown`)

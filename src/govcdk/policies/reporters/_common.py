@@ -76,3 +76,45 @@ def bucket(status: Status) -> str:
 def rule_label(f: Finding) -> str:
     """The rule as printed for people: ``GOV-KMS-001``, or ``cfn-lint E3006`` for a scanner's."""
     return f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
+
+
+def member_label(f: Finding) -> str:
+    """One finding of a group as printed: ``govcdk GOV-S3-003 PASS``, ``checkov CKV_AWS_18
+    SUPPRESSED``."""
+    return f"{f.source} {f.rule_id} {f.status.value}"
+
+
+def group_rules(group_id: str) -> list[str]:
+    """The govcdk rule ids (the concern) of a group id ``<stack>/<logical id>:<rule>[+<rule>]
+    [#n]`` (:func:`govcdk.scanners.mappings.group_findings`)."""
+    tail = group_id.rsplit(":", 1)[-1].split("#", 1)[0]
+    return [r for r in tail.split("+") if r]
+
+
+def statuses_differ(findings: list[Finding]) -> bool:
+    """True when the findings of a group do not all have the same status."""
+    return len({f.status for f in findings}) > 1
+
+
+def peers(report: Report) -> dict[int, list[Finding]]:
+    """``id(finding)`` -> the other findings of its group, for every grouped finding."""
+    out: dict[int, list[Finding]] = {}
+    for members in report.groups().values():
+        for f in members:
+            out[id(f)] = [g for g in members if g is not f]
+    return out
+
+
+def listed_groups(report: Report, show_all: bool = False) -> dict[str, list[Finding]]:
+    """The groups a report lists: every group with ``show_all``, else those with a failing or
+    suppressed finding (the others, all PASS or NOT_APPLICABLE, are counted, not listed)."""
+    return {gid: members for gid, members in report.groups().items()
+            if show_all or any(f.status.failing or f.status == Status.SUPPRESSED for f in members)}
+
+
+def source_counts(report: Report) -> dict[str, int]:
+    """Findings per source, sources in :meth:`Report.sources` order."""
+    out = {s: 0 for s in report.sources()}
+    for f in report.findings:
+        out[f.source] = out.get(f.source, 0) + 1
+    return out

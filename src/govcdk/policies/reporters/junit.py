@@ -25,7 +25,11 @@ One ``testsuite`` per stack (templates in report order), one ``testcase`` per (s
 logical id) in report order; a template-level finding has classname ``<stack>``. Rules of
 other tools are named ``<source> <rule id> <title>`` (``cfn-lint E3006 ...``). When several
 findings share a testcase (a scanner reporting the same rule twice on one resource), the worst
-status decides the element and the details list every finding.
+status decides the element and the details list every finding. The details give each
+finding's ``Source`` and, for a finding grouped with other sources' findings about the same
+concern on the same resource, ``Same concern (<group id>): checkov CKV_AWS_18 FAIL; ...``;
+a SUPPRESSED testcase's ``<skipped>`` message is the acknowledgement's reason (checkov's skip
+comment for a checkov check).
 
 Decisions: an input error (a file not checked at all, ``Report.input_errors``) is an
 ``<error>`` testcase of a first suite named ``input errors``, counted in ``errors``. ERROR is a JUnit ``<error>`` (the check raised: JUnit's "unanticipated problem"),
@@ -43,7 +47,7 @@ import xml.etree.ElementTree as ET
 from typing import Iterable
 
 from ..model import Finding, Report, Status
-from ._common import stacks_of
+from ._common import member_label, peers, stacks_of
 
 # Characters XML 1.0 cannot carry at all (ElementTree escapes markup but not these).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -61,11 +65,11 @@ _RANK = [Status.ERROR, Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.NO
          Status.PASS]
 
 
-def _details(findings: Iterable[Finding]) -> str:
+def _details(findings: Iterable[Finding], others: dict[int, list[Finding]]) -> str:
     blocks = []
     for f in findings:
         lines = [f"{f.status.value}: {f.message}" if f.message else f.status.value,
-                 f"Severity: {f.severity.value}"]
+                 f"Source: {f.source}", f"Severity: {f.severity.value}"]
         if f.controls:
             lines.append(f"Controls: {', '.join(f.controls)}")
         if f.property_path:
@@ -81,6 +85,9 @@ def _details(findings: Iterable[Finding]) -> str:
         lines.append(f"Template: {f.template_path}")
         if f.suppression:
             lines.append(f"Suppression: {f.suppression}")
+        if f.group:
+            lines.append(f"Same concern ({f.group}): "
+                         + "; ".join(member_label(g) for g in others.get(id(f), [])))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -105,6 +112,7 @@ def to_element(report: Report) -> ET.Element:
     for t in report.templates:
         templates.setdefault(t.stack, t)
     totals = [0, 0, 0, 0]
+    others = peers(report)
     if report.input_errors:
         suite = ET.SubElement(root, "testsuite", {"name": INPUT_SUITE})
         for p in report.input_errors:
@@ -155,18 +163,18 @@ def to_element(report: Report) -> ET.Element:
             if worst.status == Status.ERROR:
                 counts[2] += 1
                 child = ET.SubElement(case, "error", {"type": "ERROR", "message": _message(worst)})
-                child.text = _details(findings)
+                child.text = _details(findings, others)
             elif worst.status.failing:
                 counts[1] += 1
                 child = ET.SubElement(case, "failure", {"type": worst.status.value,
                                                         "message": _message(worst)})
-                child.text = _details(findings)
+                child.text = _details(findings, others)
             elif worst.status == Status.SUPPRESSED:
                 counts[3] += 1
                 ET.SubElement(case, "skipped", {"message": f"suppressed: {worst.suppression}"
                                                 if worst.suppression else "suppressed"})
                 case_out = ET.SubElement(case, "system-out")
-                case_out.text = _details(findings)
+                case_out.text = _details(findings, others)
             elif worst.status == Status.NOT_APPLICABLE:
                 counts[3] += 1
                 ET.SubElement(case, "skipped", {"message": f"not applicable: {worst.message}"

@@ -8,6 +8,8 @@ Shape::
     Templates: 2 · Findings: 14 · Passed: 9 · Failing: 3 · Suppressed: 1 · Not applicable: 1
     · Input errors: 1                                           (only when there are any)
 
+    Sources: govcdk 10 · checkov 4 · Groups: 2                  (when another scanner ran)
+
     ## Input errors (1)                                         (only when there are any)
 
     Not checked at all; `govcdk check` exits 2. ...
@@ -32,6 +34,10 @@ Shape::
 
     | Rule | Stack | Logical ID | Reason |
 
+    ## Same concern, several sources (1 of 2 groups)            (when there are groups)
+
+    | Stack | Logical ID | govcdk rule | Findings |
+
 Rows are every control of a rule that ran or of a finding, sorted by family, then number, then
 enhancement (``AC-2``, ``AC-2(1)``, ``AC-3``, ``AC-17``), printed as in the catalog with its
 title when :mod:`govcdk.policies.catalog` is importable (the id alone otherwise). A finding
@@ -39,7 +45,12 @@ counts once in each of its controls' rows. Failing counts FAIL, UNKNOWN and ERRO
 NOT_APPLICABLE findings are left out of the cells; ``-`` marks a stack where no rule of that
 control found anything to check. A last row ``(no control)`` counts findings that map to no
 control (most cfn-lint rules). Columns are stacks in report order, then ``Total``.
-Failing findings are listed worst severity first (then in report order). The suppression
+Failing findings are listed worst severity first (then in report order). A rule is printed
+with its source (``GOV-KMS-001``, ``checkov CKV_AWS_7``, ``cfn-lint E3006``). The last section
+lists the groups of findings of several sources about the same concern on the same resource
+(:func:`govcdk.scanners.mappings.group_findings`) that hold a failing or suppressed finding,
+each with every finding's source, rule and status; the groups whose findings all pass are
+counted in the header, not listed. The suppression
 reason is printed as the finding carries it (a :class:`~govcdk.policies.model.Finding` has no
 separate expiry field).
 """
@@ -49,7 +60,8 @@ from __future__ import annotations
 import re
 
 from ..model import Finding, Report, Status
-from ._common import bucket, control_sort_key, rule_label, stacks_of, title_lookup
+from ._common import (bucket, control_sort_key, group_rules, listed_groups, member_label,
+                      rule_label, source_counts, stacks_of, title_lookup)
 
 NO_CONTROL = "(no control)"
 LEGEND = ("Each cell counts findings as `passed / failing / suppressed`. Failing counts FAIL, "
@@ -123,6 +135,10 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
            f"Passed: {counts['PASS']} · Failing: {len(failing)} · "
            f"Suppressed: {counts['SUPPRESSED']} · Not applicable: {counts['NOT_APPLICABLE']}"
            + (f" · Input errors: {len(errors)}" if errors else ""), ""]
+    by_source = source_counts(report)
+    if any(name != "govcdk" for name in by_source):
+        out += ["Sources: " + " · ".join(f"{escape(n)} {c}" for n, c in by_source.items())
+                + f" · Groups: {len(report.groups())}", ""]
     if errors:
         out += [f"## Input errors ({len(errors)})", "", INPUT_ERRORS, ""]
         out += _table(["File", "Logical ID", "Line", "Error"], ["---"] * 4,
@@ -162,6 +178,19 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
                         escape(f.suppression) or "(no reason given)"] for f in suppressed])
     else:
         out.append("None.")
+
+    groups = listed_groups(report)
+    if report.groups():
+        out += ["", f"## Same concern, several sources ({len(groups)} of "
+                    f"{len(report.groups())} groups)", ""]
+    if groups:
+        out += _table(["Stack", "Logical ID", "govcdk rule", "Findings"], ["---"] * 4,
+                      [[escape(m[0].stack), escape(m[0].logical_id),
+                        escape(", ".join(group_rules(gid))),
+                        escape("; ".join(member_label(f) for f in m))]
+                       for gid, m in groups.items()])
+    elif report.groups():
+        out.append("None with a failing or suppressed finding.")
     return "\n".join(out) + "\n"
 
 

@@ -12,8 +12,9 @@ Shape (OSCAL ``assessment-results`` model)::
                                                        "assessment-platforms": [govcdk check]}},
           "reviewed-controls": {"control-selections": [{"include-controls": [{"control-id": "sc-28.1"}, ...]}]},
           "observations": [one per finding that applies (PASS, FAIL, UNKNOWN, ERROR, SUPPRESSED):
-             {"uuid", "title", "description", "props": [status, rule-id, severity, stack,
-              logical-id, resource-type, property-path, line, template, cdk-path, suppression],
+             {"uuid", "title", "description", "props": [status, source, rule-id, severity, stack,
+              logical-id, resource-type, property-path, line, template, cdk-path, control...,
+              suppression, group],
               "methods": ["TEST"], "types": ["finding"] (failing and suppressed only),
               "origins": [{"actors": [{"type": "tool", "actor-uuid": <tool component>}]}],
               "subjects": [{"subject-uuid": <template resource>, "type": "resource", "title": "Stack/LogicalId"}],
@@ -27,6 +28,13 @@ Shape (OSCAL ``assessment-results`` model)::
               "related-observations": [...], "remarks"?}],
           "remarks"?: "N input(s) could not be checked: ..."}],
        "back-matter": {"resources": [the no-plan note, one per template (rlinks: its path)]}}}
+
+Every observation names its ``source`` (``govcdk``, ``cfn-lint``, ``checkov``: the tool
+component that made it, in ``origins``); a finding grouped with other sources' findings about
+the same concern on the same resource has a ``group`` prop, the group id (the observations
+sharing it are the group: an OSCAL 1.1.2 observation has no link to another), and ``remarks``
+naming the group's other findings. A scanner's component description gives the version it
+reported (checkov).
 
 Verdict per control (over every finding naming it): any FAIL or ERROR -> ``not-satisfied`` /
 ``fail``; else any UNKNOWN (could not be decided statically) or SUPPRESSED (an acknowledged
@@ -58,7 +66,8 @@ from typing import Any
 
 from ..errors import InputProblem
 from ..model import Finding, Report, Status
-from ._common import control_sort_key, oscal_control_id, rule_label, stacks_of, title_lookup
+from ._common import (control_sort_key, member_label, oscal_control_id, peers, rule_label,
+                      stacks_of, title_lookup)
 
 OSCAL_VERSION = "1.1.2"
 PROP_NS = "urn:govcdk:oscal"
@@ -91,7 +100,8 @@ def _tools(report: Report) -> dict[str, str]:
     return {s: _uuid("tool", s) for s in sources}
 
 
-def _observation(f: Finding, ident: str, tool: str, template_uuid: str, when: str) -> dict[str, Any]:
+def _observation(f: Finding, ident: str, tool: str, template_uuid: str, when: str,
+                 others: list[Finding]) -> dict[str, Any]:
     where = f"{f.stack}/{f.logical_id}" if f.logical_id else f.stack
     props = [p for p in (
         _prop("status", f.status.value), _prop("source", f.source), _prop("rule-id", f.rule_id),
@@ -100,7 +110,7 @@ def _observation(f: Finding, ident: str, tool: str, template_uuid: str, when: st
         _prop("property-path", f.property_path), _prop("line", f.line),
         _prop("template", f.template_path), _prop("cdk-path", f.cdk_path),
         *(_prop("control", c) for c in f.controls),
-        _prop("suppression", f.suppression)) if p]
+        _prop("suppression", f.suppression), _prop("group", f.group)) if p]
     evidence = f"Template {f.template_path}"
     if f.logical_id:
         evidence += f", resource {f.logical_id}" + (f" ({f.resource_type})" if f.resource_type else "")
@@ -121,8 +131,14 @@ def _observation(f: Finding, ident: str, tool: str, template_uuid: str, when: st
     obs["subjects"] = [{"subject-uuid": template_uuid, "type": "resource", "title": _line(where)}]
     obs["relevant-evidence"] = [{"href": f"#{template_uuid}", "description": evidence + "."}]
     obs["collected"] = when
+    remarks = []
     if f.status == Status.SUPPRESSED:
-        obs["remarks"] = f"Acknowledged deviation: {f.suppression or '(no reason given)'}"
+        remarks.append(f"Acknowledged deviation: {f.suppression or '(no reason given)'}")
+    if f.group:
+        remarks.append("Same concern on the same resource, other sources: "
+                       + "; ".join(member_label(g) for g in others) + ".")
+    if remarks:
+        obs["remarks"] = " ".join(remarks)
     return obs
 
 
@@ -153,6 +169,11 @@ def _input_observation(p: InputProblem, ident: str, tool: str, template_uuid: st
         "collected": when,
         "remarks": "The input could not be checked at all, so no rule judged it.",
     }
+
+
+def _versioned(report: Report, source: str) -> str:
+    version = report.rule_info.get(source, {}).get("version")
+    return f"{source} {version}" if version else source
 
 
 def _verdict(findings: list[Finding]) -> tuple[str, str] | None:
@@ -196,6 +217,7 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
                           "rlinks": [{"href": path}]})
 
     observations: list[dict[str, Any]] = []
+    others = peers(report)
     obs_of: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, f in enumerate(report.findings):
@@ -206,7 +228,8 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
         ident = _uuid("observation", key, str(seen[key]))
         obs_of[i] = ident
         observations.append(_observation(f, ident, tools[f.source],
-                                         templates[(f.stack, f.template_path)], when))
+                                         templates[(f.stack, f.template_path)], when,
+                                         others.get(id(f), [])))
 
     seen_inputs: dict[str, int] = {}
     for p in report.input_errors:
@@ -268,7 +291,8 @@ def to_dict(report: Report, *, title: str = DEFAULT_TITLE, now: datetime | None 
             "components": [{"uuid": ident, "type": "software", "title": source,
                             "description": ("govcdk policy engine (FedRAMP Rev 5 rule pack)"
                                             if source == "govcdk" else
-                                            f"{source}, run and normalized by govcdk"),
+                                            f"{_versioned(report, source)}, run and "
+                                            "normalized by govcdk"),
                             "status": {"state": "operational"}}
                            for source, ident in tools.items()],
             "assessment-platforms": [{"uuid": _uuid("platform", "govcdk check"),

@@ -22,7 +22,9 @@ Shape (OASIS SARIF v2.1.0; GitHub "SARIF support for code scanning")::
            "suppressions": [{"kind": "inSource", "justification": <reason>}],   # SUPPRESSED only
            "properties": {"status": "FAIL", "severity": "HIGH", "controls": [...], "stack": ...,
                           "logicalId": ..., "resourceType": ..., "propertyPath": ...,
-                          "cdkPath": ..., "paths": [...]}}],
+                          "cdkPath": ..., "paths": [...], "source": "govcdk",
+                          "group": "<group id>",                   # grouped findings only
+                          "sameConcern": ["checkov CKV_AWS_18 FAIL", ...]}}],
         "invocations": [{"executionSuccessful": false,                 # false: input errors
                          "toolExecutionNotifications": [
                             {"level": "error", "message": {"text": "<file>: <what is wrong>"},
@@ -53,6 +55,12 @@ Choices:
   notifications of level ``error`` in the ``govcdk`` run's one invocation, whose
   ``executionSuccessful`` is then false (SARIF 2.1.0 section 3.20.21: problems of the tool's run
   rather than of the analyzed code); they are not results, since no rule judged anything.
+- A finding grouped with other sources' findings about the same concern on the same resource
+  (``Finding.group``) carries the group id in ``properties.group`` and the other findings of
+  the group (``source rule status``) in ``properties.sameConcern``, whatever run they are in:
+  each tool keeps its own run and alerts, and the property ties them together.
+- A scanner's ``tool.driver.version`` is the version it reported (checkov, which runs in its
+  own environment) or the installed package's (cfn-lint).
 - ``partialFingerprints["govcdkFindingHash/v1"]`` is the SHA-256 of source, rule id, stack,
   logical id and property path, so the same finding keeps its fingerprint across runs and line
   moves; a repeat of the same key within a run gets ``:2``, ``:3``... appended in report order.
@@ -67,7 +75,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputProblem
-from ..model import Finding, Report, Severity, Status
+from ..model import SCANNER_NAMES, Finding, Report, Severity, Status
+from ._common import member_label, peers
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -76,7 +85,7 @@ SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.ME
                      Severity.LOW: "3.0"}
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note"}
-_SCANNERS = ("cfn-lint", "checkov")
+_SCANNERS = SCANNER_NAMES
 
 
 def _severity(value: Any) -> Severity | None:
@@ -132,7 +141,8 @@ def _message(f: Finding) -> str:
     return text
 
 
-def _result(f: Finding, index: int, base: Path, seen: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, index: int, base: Path, seen: dict[str, int],
+            others: dict[int, list[Finding]]) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact(f.template_path, base)}
     if f.line:
         physical["region"] = {"startLine": int(f.line)}
@@ -167,7 +177,11 @@ def _result(f: Finding, index: int, base: Path, seen: dict[str, int]) -> dict[st
         "propertyPath": f.property_path,
         "cdkPath": f.cdk_path,
         "paths": list(f.paths),
+        "source": f.source,
     }
+    if f.group:
+        result["properties"]["group"] = f.group
+        result["properties"]["sameConcern"] = [member_label(g) for g in others.get(id(f), [])]
     return result
 
 
@@ -186,7 +200,8 @@ def _tool_version(source: str) -> str | None:
         return None
 
 
-def _run(source: str, report: Report, findings: list[Finding], base: Path) -> dict[str, Any]:
+def _run(source: str, report: Report, findings: list[Finding], base: Path,
+         others: dict[int, list[Finding]]) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     if source == "govcdk":
@@ -207,12 +222,14 @@ def _run(source: str, report: Report, findings: list[Finding], base: Path) -> di
             rules.append(_rule_descriptor(rule_id, example.title, example.severity,
                                           list(example.controls)))
     driver: dict[str, Any] = {"name": source}
-    version = _tool_version(source)
+    version = str(report.rule_info.get(source, {}).get("version") or "") \
+        if source != "govcdk" else ""
+    version = version or _tool_version(source)
     if version:
         driver["version"] = version
     driver["rules"] = rules
     seen: dict[str, int] = {}
-    results = [_result(f, index[f.rule_id], base, seen) for f in findings
+    results = [_result(f, index[f.rule_id], base, seen, others) for f in findings
                if f.status.failing or f.status == Status.SUPPRESSED]
     run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
     if source == "govcdk":
@@ -247,10 +264,11 @@ def to_dict(report: Report, *, base: Path | str | None = None) -> dict[str, Any]
         sources.append("govcdk")
     scanners = {s for s in by_source if s != "govcdk"} | {r for r in report.rules_run if r in _SCANNERS}
     sources += sorted(scanners)
+    others = peers(report)
     return {
         "$schema": SCHEMA_URI,
         "version": VERSION,
-        "runs": [_run(s, report, by_source.get(s, []), root) for s in sources],
+        "runs": [_run(s, report, by_source.get(s, []), root, others) for s in sources],
     }
 
 

@@ -6,9 +6,13 @@ checked (with anything the engine could not
 check in them); one row per rule run with its severity, NIST SP 800-53 Rev 5 controls and its
 count of findings by status (the evidence table an assessor reads); the rule parameters run
 looser than their FedRAMP floor under an exception; the failing and acknowledged (SUPPRESSED,
-with the reason, expiry and POA&M id) findings, or every finding with ``show_passed``; the
-unused suppressions (acknowledgements that covered nothing, to remove); and a one-line result,
-which counts the input errors too.
+with the reason, expiry and POA&M id) findings, or every finding with ``show_passed``, each
+rule shown with its source (``GOV-S3-003``, ``checkov CKV_AWS_18``) and, when it is grouped with
+other sources' findings about the same concern on the same resource, their verdicts
+(``[same concern: govcdk GOV-S3-003 PASS]``); the groups themselves (those with a failing or
+suppressed finding; all with ``show_passed``); the unused suppressions
+(acknowledgements that covered nothing, to remove); the findings per source and the number of
+groups; and a one-line result, which counts the input errors too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Report, Status
+from ._common import group_rules, listed_groups, member_label, peers, source_counts, statuses_differ
 
 _STYLE = {
     Status.ERROR: "bold magenta",
@@ -98,6 +103,22 @@ def _unused_table(report: Report) -> Table:
     return table
 
 
+def _groups_table(report: Report, groups: dict) -> Table:
+    total = len(report.groups())
+    table = Table(title=f"Same concern, several sources: {len(groups)} of {total} group(s) "
+                        "listed (those with a failing or suppressed finding)",
+                  title_justify="left")
+    for col in ("Stack", "Logical ID", "govcdk rule", "Findings", "Statuses"):
+        table.add_column(col, overflow="fold")
+    for gid, members in groups.items():
+        first = members[0]
+        table.add_row(*(Text(c) for c in (
+            first.stack, first.logical_id, ", ".join(group_rules(gid)),
+            "; ".join(member_label(f) for f in members),
+            "differ" if statuses_differ(members) else "same")))
+    return table
+
+
 def render_text(report: Report, console: Console, *, show_passed: bool = False) -> None:
     """Print ``report`` to ``console``. Failing (FAIL, UNKNOWN, ERROR) and SUPPRESSED findings
     are listed one by one; passing ones too with ``show_passed``. Counts cover every status.
@@ -112,6 +133,7 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
 
     rows = [f for f in report.findings
             if show_passed or f.status.failing or f.status == Status.SUPPRESSED]
+    others = peers(report)
     if rows:
         table = Table(title="Findings" if show_passed else "Failing and suppressed findings",
                       title_justify="left")
@@ -126,15 +148,26 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
                 message = f"{message} [suppressed: {f.suppression}]"
             elif f.suppression:  # some results acknowledged (one wildcard of several)
                 message = f"{message} [partly acknowledged: {f.suppression}]"
+            if others.get(id(f)):
+                message += f" [same concern: {'; '.join(member_label(g) for g in others[id(f)])}]"
             rule = f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
             # Text cells: messages and paths contain brackets that are not rich markup.
             table.add_row(Text(f.status.value, style=_STYLE.get(f.status, "")),
                           *(Text(cell) for cell in (rule, f.severity.value, f.stack, f.logical_id,
                                                     path, message)))
         console.print(table)
+    groups = listed_groups(report, show_passed)
+    if groups:
+        console.print(_groups_table(report, groups))
     if report.unused_suppressions:
         console.print(_unused_table(report))
 
+    by_source = source_counts(report)
+    if len(by_source) > 1 or any(s != "govcdk" for s in by_source):
+        total = len(report.groups())
+        console.print(Text("Sources: " + ", ".join(f"{s} {n}" for s, n in by_source.items())
+                           + f" findings; {total} group{'s' if total != 1 else ''} of findings "
+                             "of several sources about the same concern"))
     counts = report.counts()
     failing = sum(counts[s.value] for s in Status if s.failing)
     errors = len(report.input_errors)
