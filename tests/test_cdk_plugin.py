@@ -322,6 +322,9 @@ def test_input_govcdk_cannot_check_fails_with_an_error(keys, tmp_path) -> None:
     (dict(rule_parameters={"GOV-LOGS-001": {"min_retention_days": 30}}), "GOV-LOGS-001"),
     (dict(rule_parameters={"GOV-LOGS-001": 400}), "expected {rule id: {parameter: value}}"),
     (dict(policy_file="/nonexistent/policy.yaml"), "/nonexistent/policy.yaml"),
+    (dict(scanners="govcdk,bogus"), "unknown scanner(s) 'bogus'"),
+    (dict(scanners=["govcdk"], cfn_lint=True), "cfn_lint=True conflicts with scanners=['govcdk']"),
+    (dict(checkov="/opt/checkov"), "checkov='/opt/checkov': checkov is not among the scanners"),
 ])
 def test_bad_options_are_refused_when_the_plugin_is_made(kwargs, message) -> None:
     with pytest.raises(ValueError, match="GovcdkValidation") as info:

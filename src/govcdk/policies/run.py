@@ -42,9 +42,9 @@ def parse_scanners(value: str | Sequence[str]) -> tuple[str, ...]:
     the scanners in :data:`SCANNERS` order, each once (case and spaces ignored). Raises
     :class:`InputError` for an empty list or a name not in :data:`SCANNERS`, listing those."""
     items = value.split(",") if isinstance(value, str) else list(value)
-    names = [str(n).strip().lower() for n in items]
+    names = [n for n in (str(i).strip().lower() for i in items) if n]
     unknown = [n for n in names if n not in SCANNERS]
-    if unknown or not any(names):
+    if unknown or not names:
         what = f"unknown scanner(s) {', '.join(repr(n) for n in unknown)}" if unknown \
             else "no scanner given"
         raise InputError(f"--scanners {','.join(map(str, items))}: {what}; allowed: a "

@@ -294,7 +294,8 @@ def parse(output: Any, templates: Iterable[tuple[str, Path | str, dict]], *,
         version = version or str(summary.get("checkov_version") or "")
         results = item["results"]
         for key, status in _RESULT_KEYS:
-            entries = results.get(key) or []
+            entries = results.get(key)
+            entries = [] if entries is None else entries
             if not isinstance(entries, list):
                 raise CheckovError(f"checkov's JSON output is not a report: results.{key} is "
                                    f"not a list")
@@ -303,7 +304,11 @@ def parse(output: Any, templates: Iterable[tuple[str, Path | str, dict]], *,
                 counts[key.split("_")[0]] += 1
                 reported.add((finding.template_path, finding.logical_id, finding.rule_id))
                 report.findings.append(finding)
-        for path in results.get("parsing_errors") or []:
+        errors = results.get("parsing_errors")
+        if not isinstance(errors, (list, type(None))):
+            raise CheckovError("checkov's JSON output is not a report: results.parsing_errors "
+                               "is not a list")
+        for path in errors or []:
             counts["parsing_errors"] += 1
             hit = known.lookup(str(path))
             stack, tpath = (hit[0], hit[1]) if hit else (Path(str(path)).stem, str(path))
