@@ -58,7 +58,7 @@ synth: setup
 	$(VENV)/bin/govcdk synth --agency $(AGENCY) --out $(OUT)
 
 check: setup
-	$(VENV)/bin/govcdk check $(OUT) --output reports/$(notdir $(basename $(AGENCY))).json
+	$(VENV)/bin/govcdk check $(OUT) --scanners govcdk,cfn-lint,checkov --output reports/$(notdir $(basename $(AGENCY))).json
 
 demo: synth check
 
