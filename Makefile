@@ -1,6 +1,7 @@
 # govcdk: `make demo` runs the main job, `make test` the whole test suite. Each sets up what is
 # missing first: a Python virtual environment from the hashed lock file, and the npm side (the
-# AWS CDK CLI, and Node.js 22 for jsii when the system Node.js is older than 22).
+# AWS CDK CLI, and Node.js 22 for jsii when the system Node.js is older than 22), and checkov's own
+# environment (.venv-checkov, hashed lock requirements-checkov.lock), whose findings join the report.
 # `make bench` times govcdk against checkov and cfn-lint on the shared corpus (scripts/bench.py).
 
 SHELL := /bin/bash
@@ -15,8 +16,9 @@ OUT ?= cdk.out
 PYTEST_ARGS ?=
 # checkov lives in its own virtual environment: it pins boto3 and networkx versions that
 # govcdk's environment cannot share. Its hashed lock is requirements-checkov.lock (`make lock-checkov` re-resolves
-# it from requirements-checkov.in). `make bench` uses it, and so do later scanners that merge
-# checkov findings: run $(CHECKOV) after `make checkov-setup`. `make test` never needs it.
+# it from requirements-checkov.in). `make check`/`make demo` merge its findings into govcdk's
+# report (govcdk finds .venv-checkov/bin/checkov itself), `make test` runs it on both example
+# agencies, and `make bench` times it.
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
@@ -57,12 +59,12 @@ $(CHECKOV_STAMP): requirements-checkov.lock
 synth: setup
 	$(VENV)/bin/govcdk synth --agency $(AGENCY) --out $(OUT)
 
-check: setup
+check: setup checkov-setup
 	$(VENV)/bin/govcdk check $(OUT) --scanners govcdk,cfn-lint,checkov --output reports/$(notdir $(basename $(AGENCY))).json
 
 demo: synth check
 
-test: setup
+test: setup checkov-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Time govcdk, checkov and cfn-lint over the corpus; writes reports/bench.json.
