@@ -13,8 +13,9 @@ slow); the table shows the best run and the median:
 - cfn-lint (govcdk's virtual environment): ``cfn-lint --regions us-gov-west-1 --format
   parseable -- <every template>``, one process.
 
-A tool's findings exit code (govcdk 1, checkov 1, cfn-lint 2/4/8 bits) is a normal run; any
-other exit code is a crash, and a run past ``--timeout`` seconds is killed: both are reported
+A tool's findings exit code (govcdk 1, checkov 1, cfn-lint 2/4/8 bits) is a normal run, and so
+is govcdk's 2 when its JSON report accounts for every file (checked, or refused as an input
+error like a file CloudFormation would reject); any other exit code is a crash, and a run past ``--timeout`` seconds is killed: both are reported
 (in the table and in the JSON) and have no time.
 
 Also timed: one generated template of ``--resources`` resources (deterministic: KMS keys, S3
@@ -181,9 +182,15 @@ def govcdk_output(expected_templates: int):
         except (OSError, ValueError) as exc:
             return f"crashed: no JSON report on stdout ({exc})"
         templates = report.get("templates") or []
-        if len(templates) != expected_templates:
-            return (f"checked {len(templates)} templates, expected {expected_templates}")
+        checked = {t.get("path") for t in templates}
+        refused = {e.get("path") for e in report.get("input_errors") or []} - checked
+        if len(templates) + len(refused) != expected_templates:
+            return (f"checked {len(templates)} templates and refused {len(refused)} files, "
+                    f"expected {expected_templates}")
         timing.resources = sum(int(t.get("resource_count") or 0) for t in templates)
+        if refused:
+            timing.note = (f"{len(refused)} file(s) refused as input errors (exit 2), as "
+                           f"CloudFormation would")
         return None
     return check
 
@@ -423,7 +430,8 @@ def _bench(args: argparse.Namespace) -> int:
     timings: list[Timing] = []
     g = time_tool(Timing("govcdk", govcdk + ["check", "--no-cfn-lint", "--format", "json",
                                              str(corpus)], n, None),
-                  args.runs, timeout=args.timeout, ok_codes=lambda c: c in (0, 1),
+                  # 2: files refused as input errors, listed in the JSON report (checked)
+                  args.runs, timeout=args.timeout, ok_codes=lambda c: c in (0, 1, 2),
                   check_output=govcdk_output(n))
     timings.append(g)
     if checkov is not None:

@@ -658,12 +658,10 @@ def _check_templates(loaded: list[LoadedTemplate], rules: Sequence[Rule], *,
         f"[{e.parameter}={e.value} under a parameter exception (FedRAMP floor {e.floor}) "
         f"until {e.expires.isoformat()}: {e.reason}]" for e in resolved.exceptions_of(r.id))
         for r in ordered}
-    for stack in stacks:
-        info, findings = _check_template(stack, ordered, run, acks, notes)
+    for info, findings, unused in _check_stacks(stacks, ordered, run, acks, notes):
         report.templates.append(info)
         report.findings.extend(findings)
-        report.unused_suppressions.extend(acks.unused)
-        acks.unused = []
+        report.unused_suppressions.extend(unused)
     if any(f.rule_id == ENGINE_RULE_ID for f in report.findings):
         report.rules_run.append(ENGINE_RULE_ID)
         report.rule_info[ENGINE_RULE_ID] = {"title": ENGINE_TITLE,
@@ -678,6 +676,79 @@ def _check_templates(loaded: list[LoadedTemplate], rules: Sequence[Rule], *,
                             key=lambda s: s.rank).value,
             "controls": []}
     return report
+
+
+WORKERS_ENV = "GOVCDK_WORKERS"
+"""Environment variable: how many processes check the templates of a run (``1``: in this
+process only; default: one per CPU this process may use, see :func:`_workers`)."""
+MIN_TEMPLATES_PER_WORKER = 24
+"""Fewest templates per worker process worth the cost of starting one (forking and sending
+the findings back take tens of milliseconds; checking a template takes a few)."""
+
+_Checked = tuple[TemplateInfo, list[Finding], list[UnusedSuppression]]
+_FORKED: tuple[Any, ...] | None = None
+"""What a forked worker checks: (stacks, rules, run, acknowledging, notes), set by the parent
+just before it forks (the child inherits it; nothing is pickled on the way in)."""
+
+
+def _workers(count: int) -> int:
+    """How many processes check ``count`` templates: :data:`WORKERS_ENV` when set (a positive
+    integer; ``1`` forces the serial run), else one per usable CPU, at most one per
+    :data:`MIN_TEMPLATES_PER_WORKER` templates; 1 where ``fork`` is not available (the workers
+    inherit the resolved run instead of rebuilding it)."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise InputError(f"{WORKERS_ENV}={wanted!r}: expected a positive integer "
+                             f"(1 checks every template in this process)")
+        return min(int(wanted), max(count, 1))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, count // MIN_TEMPLATES_PER_WORKER))
+
+
+def _check_stacks(stacks: Sequence[_Stack], rules: Sequence[Rule], run: _RunIndex,
+                  acks: _Acknowledging, notes: Mapping[str, str]) -> list[_Checked]:
+    """(template info, findings, unused suppressions) of each stack, in ``stacks`` order.
+
+    With more than one worker (:func:`_workers`) the stacks are shared out among forked
+    processes, which inherit the run as resolved so far (the resolvers, the run index, the
+    exports) and send back only their results; a check reads the same resolved values either
+    way, so the results are the same as in one process, in the same order."""
+    workers = _workers(len(stacks))
+    if workers <= 1:
+        return [_check_one(stack, rules, run, acks, notes) for stack in stacks]
+    import multiprocessing
+
+    global _FORKED
+    _FORKED = (stacks, rules, run, acks, notes)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # small chunks in order: the costly templates do not all land on one worker
+            chunk = max(1, len(stacks) // (workers * 16))
+            return list(pool.imap(_check_forked, range(len(stacks)), chunksize=chunk))
+    finally:
+        _FORKED = None
+
+
+def _check_forked(index: int) -> _Checked:
+    assert _FORKED is not None
+    stacks, rules, run, acks, notes = _FORKED
+    return _check_one(stacks[index], rules, run, acks, notes)
+
+
+def _check_one(stack: _Stack, rules: Sequence[Rule], run: _RunIndex, acks: _Acknowledging,
+               notes: Mapping[str, str]) -> _Checked:
+    info, findings = _check_template(stack, rules, run, acks, notes)
+    unused, acks.unused = acks.unused, []
+    return info, findings, unused
 
 
 def _require_govcloud(loaded: Sequence[LoadedTemplate], region: str | None) -> None:

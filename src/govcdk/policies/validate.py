@@ -30,8 +30,9 @@ same), and so are ``Fn::ForEach`` loops, whose resource names exist only once ex
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .errors import InputProblem
 

@@ -294,13 +294,25 @@ def server_access_log_sources(ctx: Any, bucket: Any) -> list[str]:
     return sorted(set(out))
 
 
+def _audit_naming(ctx: Any) -> list[tuple[str, Any, Any]]:
+    """:func:`foreign_naming` of the audit references of the run (cached once per run)."""
+    return foreign_naming(ctx, "audit", lambda c: [
+        (ref.referrer.stack, ref.value, ref)
+        for ref in audit_references(c.base_run_resources(*AUDIT_REFERRER_TYPES))])
+
+
 def audit_destination_kinds(ctx: Any) -> dict[tuple[str, str], set[str]]:
-    """``{(stack, logical id) of a bucket: {kinds of audit logs it receives}}`` (the ``kind``
-    of :class:`AuditReference`, e.g. :data:`ACCESS_LOG_KIND`)."""
+    """``{(stack, logical id) of a bucket of the checked template: {kinds of audit logs it
+    receives}}`` (the ``kind`` of :class:`AuditReference`, e.g. :data:`ACCESS_LOG_KIND`), from
+    every audit reference of the run (``ctx.run_resources``) that names it. Only the references
+    of the checked template and those of the other templates that may name one of its buckets
+    (:func:`foreign_naming`) are looked at: the others cannot name a bucket here, so the run is
+    not walked once per template."""
     kinds: dict[tuple[str, str], set[str]] = {}
-    for ref in audit_references(ctx.run_resources(*AUDIT_REFERRER_TYPES)):
+    refs = list(audit_references(ctx.resources(*AUDIT_REFERRER_TYPES)))
+    for ref in refs + [ref for _, _, ref in _audit_naming(ctx)]:
         bucket, _ = find_bucket(ctx, ref.value, ref.referrer.stack)
-        if bucket is not None:
+        if bucket is not None and bucket.stack == ctx.stack:
             kinds.setdefault((bucket.stack, bucket.logical_id), set()).add(ref.kind)
     return kinds
 
@@ -314,9 +326,7 @@ def audit_destinations(ctx: Any) -> tuple[dict[tuple[str, str], list[str]], list
     here, :func:`foreign_naming`) names them."""
     dests: dict[tuple[str, str], list[str]] = {}
     outside: list[tuple[AuditReference, str]] = []
-    foreign = foreign_naming(ctx, "audit", lambda c: [
-        (ref.referrer.stack, ref.value, ref)
-        for ref in audit_references(c.base_run_resources(*AUDIT_REFERRER_TYPES))])
+    foreign = _audit_naming(ctx)
     refs = list(audit_references(ctx.resources(*AUDIT_REFERRER_TYPES)))
     for ref in refs + [ref for _, _, ref in foreign]:
         bucket, reason = find_bucket(ctx, ref.value, ref.referrer.stack)
