@@ -393,6 +393,12 @@ def _cli(*args: str, env: dict | None = None):
     (["--checkov", "/opt/checkov"], "--checkov /opt/checkov: checkov is not among the scanners (govcdk,cfn-lint)"),
     (["--scanners", "checkov", "--rule", "GOV-KMS-*"], "apply to govcdk's rules, which are not among the scanners (checkov)"),
     (["--scanners", "govcdk,checkov", "--checkov", "/nonexistent/checkov"], "--checkov /nonexistent/checkov: does not exist; install it in its own environment with `make checkov-setup`"),
+    (["--scanners", "govcdk,checkov", "--checkov", "/tmp"], "--checkov /tmp: is a directory, not the checkov executable (give .../bin/checkov)"),
+    # repeated --scanners add up (break test: the second once replaced the first, dropping govcdk)
+    (["--scanners", "govcdk", "--scanners", "checkov", "--rule", "GOV-KMS-*", "--checkov", "/nonexistent/checkov"],
+     "--checkov /nonexistent/checkov: does not exist"),
+    (["--scanners", "checkov", "--scanners", "cfn-lint", "--rule", "GOV-KMS-*"],
+     "apply to govcdk's rules, which are not among the scanners (cfn-lint,checkov)"),
 ])
 def test_scanner_options_usage_errors(args, message):
     result = _cli("check", str(SMALL), *args)
@@ -436,7 +442,8 @@ def test_default_scanners_and_the_cfn_lint_alias():
     assert run.parse_scanners(" Checkov , govcdk,checkov") == ("govcdk", "checkov")
     for args, expected in ((["--no-cfn-lint"], ["govcdk"]),
                            (["--scanners", "govcdk"], ["govcdk"]),
-                           (["--scanners", "govcdk,cfn-lint", "--cfn-lint"], ["govcdk", "cfn-lint"])):
+                           (["--scanners", "govcdk,cfn-lint", "--cfn-lint"], ["govcdk", "cfn-lint"]),
+                           (["--scanners", "govcdk", "--scanners", "cfn-lint"], ["govcdk", "cfn-lint"])):
         result = _cli("check", str(SMALL), "--format", "json", "--rule", "GOV-KMS-001", *args)
         ran = json.loads(result.output)["summary"]["rules_run"]
         assert "GOV-KMS-001" in ran and ("cfn-lint" in ran) == ("cfn-lint" in expected), args

@@ -103,7 +103,13 @@ def _write(tmp_path, **changes):
     ({"audit__expiration_days": 400}, r"field audit.expiration_days: bad value 400: allowed 913..36500"),
     ({"audit__expiration_days": 913, "audit__object_lock_days": 1000}, r"field audit.expiration_days: bad value 913: must be at least object_lock_days \(1000\)"),
     ({"audit__online_days": 180}, r"field audit.online_days: bad value 180: allowed 365..36500"),
-    ({"audit__object_lock_days": 0}, r"field audit.object_lock_days: bad value 0: allowed 1..36500"),
+    ({"audit__object_lock_days": 0}, r"field audit.object_lock_days: bad value 0: allowed 365..36500"),
+    # a 1-day compliance lock lets a privileged user delete audit records after a day (break test)
+    ({"audit__object_lock_days": 1}, r"field audit.object_lock_days: bad value 1: allowed 365..36500"),
+    ({"audit__object_lock_days": 912}, r"field audit.object_lock_days: bad value 912: impact level high allows 913..36500: .*\(AU-9, AU-11\)"),
+    # data events asked for but nothing would record them (break test: silently ignored once)
+    ({"audit__trail": "landing_zone", "audit__data_event_buckets": ["my-data-bucket"]},
+     r"field audit.data_event_buckets: .*only for a trail govcdk creates \(trail: create\)"),
     ({"audit__archive_storage_class": "standard"}, r"field audit.archive_storage_class: bad value 'standard': Input should be 'glacier' or 'deep_archive'"),
     ({"audit__data_event_buckets": ["arn:aws-us-gov:s3:::data"]}, r"field audit.data_event_buckets: .*'arn:aws-us-gov:s3:::data': not an S3 bucket name.*\(give names, not ARNs\)"),
     ({"audit__data_event_buckets": ["data-a", "data-a"]}, r"field audit.data_event_buckets: .*a bucket is named twice"),

@@ -292,10 +292,11 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="UNKNOWN findings are shown but do not make the exit code 1.")
 @click.option("--region", type=click.Choice(["us-gov-west-1", "us-gov-east-1"]),
               help="Region to evaluate templates for (default: the assembly's, else us-gov-west-1).")
-@click.option("--scanners", "scanners", metavar="LIST",
+@click.option("--scanners", "scanners", metavar="LIST", multiple=True,
               help="Comma-separated scanners whose findings join the report: govcdk (the "
                    "rule pack), cfn-lint (both GovCloud regions), checkov (its own "
-                   "environment, offline). Default: govcdk,cfn-lint.")
+                   "environment, offline); repeatable, the lists add up. "
+                   "Default: govcdk,cfn-lint.")
 @click.option("--cfn-lint/--no-cfn-lint", "run_cfnlint", default=None,
               help="Alias: --no-cfn-lint is --scanners govcdk (default: cfn-lint runs); "
                    "with --scanners it must agree with it.")
@@ -315,7 +316,7 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
 def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_values: bool,
           rule_patterns: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
           rule_parameters: tuple[str, ...], policy_file: Path | None, allow_unknown: bool,
-          region: str | None, scanners: str | None, run_cfnlint: bool | None,
+          region: str | None, scanners: tuple[str, ...], run_cfnlint: bool | None,
           checkov_path: str | None, fail_on: str, outputs: tuple[str, ...],
           fmt: str, show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
@@ -386,9 +387,10 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
             allow_unknown=allow_unknown)
 
 
-def _choose_scanners(scanners: str | None, run_cfnlint: bool | None, checkov_path: str | None,
+def _choose_scanners(scanners: str | Sequence[str] | None, run_cfnlint: bool | None, checkov_path: str | None,
                      selects_rules: bool) -> tuple[str, ...]:
-    """The scanners of a check run from ``--scanners``, ``--cfn-lint/--no-cfn-lint`` (an
+    """The scanners of a check run from ``--scanners`` (each time it is given: its lists add
+    up), ``--cfn-lint/--no-cfn-lint`` (an
     alias: ``--no-cfn-lint`` alone is ``--scanners govcdk``) and ``--checkov``. Raises
     :class:`UsageError` for an unknown or empty list, ``--cfn-lint``/``--no-cfn-lint``
     contradicting ``--scanners``, ``--checkov`` without checkov among the scanners, and a rule
@@ -397,6 +399,8 @@ def _choose_scanners(scanners: str | None, run_cfnlint: bool | None, checkov_pat
     from govcdk.policies import run
     from govcdk.policies.errors import InputError
 
+    if isinstance(scanners, (tuple, list)):   # --scanners given n times: the lists add up
+        scanners = ",".join(scanners) if scanners else None
     if scanners is None:
         chosen = tuple(s for s in run.DEFAULT_SCANNERS if s != "cfn-lint" or run_cfnlint is not False)
     else:

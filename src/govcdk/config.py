@@ -40,7 +40,8 @@ Shape (every field; defaults in brackets)::
       security_hub: create
       object_lock_mode: compliance  # compliance | governance [compliance at high, else
                                     #   governance]; high allows compliance only (AU-9)
-      object_lock_days: 913      # Object Lock default retention, 1..36500 days [913]
+      object_lock_days: 913      # Object Lock default retention, 365..36500 days; at high
+                                 #   913..36500 (the whole M-21-31 retention) [913]
       online_days: 365           # days in S3 Standard before the archive tier, >= 365 [365]
       archive_storage_class: glacier   # glacier | deep_archive [glacier]
       expiration_days: null      # delete after this many days: >= 913 and >= object_lock_days,
@@ -48,7 +49,8 @@ Shape (every field; defaults in brackets)::
       replication: true          # replicate the archive to the other GovCloud Region
                                  #   [true at high, else false]; high requires true (AU-9(2))
       data_event_buckets: []     # more S3 bucket names whose object-level (data) events the
-                                 #   trail records, besides the audit buckets [none]
+                                 #   trail records, besides the audit buckets; only with
+                                 #   trail: create [none]
     tags:                        # more tags on every resource [none]; key 1..128, value
       cost-center: "1234"        #   0..256 characters of letters, digits, spaces and _.:/=+-@;
                                  #   no aws: or govcdk: key prefix; at most 40
@@ -355,6 +357,9 @@ class ArchiveStorageClass(str, enum.Enum):
 
 MIN_ARCHIVE_DAYS = 913
 """OMB M-21-31: 12 months active plus 18 months cold storage, 30 months (913 days) in all."""
+MIN_LOCK_DAYS = 365
+"""The shortest Object Lock period: the 12 months in active storage (GOV-S3-002's floor). At
+impact level High the lock covers all :data:`MIN_ARCHIVE_DAYS`."""
 
 _BUCKET_NAME_RE = r"^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
@@ -365,7 +370,7 @@ class Audit(_Model):
     guardduty: AuditProvider = AuditProvider.CREATE
     security_hub: AuditProvider = AuditProvider.CREATE
     object_lock_mode: ObjectLockMode | None = None
-    object_lock_days: int = Field(default=MIN_ARCHIVE_DAYS, ge=1, le=36500, strict=True)
+    object_lock_days: int = Field(default=MIN_ARCHIVE_DAYS, ge=MIN_LOCK_DAYS, le=36500, strict=True)
     online_days: int = Field(default=MIN_LOG_RETENTION_DAYS, ge=MIN_LOG_RETENTION_DAYS, le=36500,
                              strict=True)
     archive_storage_class: ArchiveStorageClass = ArchiveStorageClass.GLACIER
@@ -392,6 +397,11 @@ class Audit(_Model):
         if self.expiration_days is not None and self.expiration_days <= self.online_days:
             raise _FieldError(("audit", "expiration_days"), self.expiration_days,
                               f"must be more than online_days ({self.online_days})")
+        if self.data_event_buckets and self.trail is AuditProvider.LANDING_ZONE:
+            raise _FieldError(("audit", "data_event_buckets"), self.data_event_buckets,
+                              "only for a trail govcdk creates (trail: create); with trail: "
+                              "landing_zone, add these buckets' data events to the landing "
+                              "zone's trail (AU-2, AU-12)")
         if len(set(self.data_event_buckets)) != len(self.data_event_buckets):
             raise _FieldError(("audit", "data_event_buckets"), self.data_event_buckets,
                               "a bucket is named twice")
@@ -468,6 +478,12 @@ class AgencyConfig(_Model):
                     ("audit", "object_lock_mode"), "governance",
                     "impact level high allows compliance only: in governance mode a privileged "
                     "user can delete audit records before their retention ends (AU-9)"))
+            if self.audit.object_lock_days < MIN_ARCHIVE_DAYS:
+                problems.append(_FieldError(
+                    ("audit", "object_lock_days"), self.audit.object_lock_days,
+                    f"impact level high allows {MIN_ARCHIVE_DAYS}..36500: the compliance-mode lock "
+                    f"covers the whole 30-month retention of OMB M-21-31, so no one can delete an "
+                    f"audit record before it ends (AU-9, AU-11)"))
             if self.audit.replication is False:
                 problems.append(_FieldError(
                     ("audit", "replication"), False,

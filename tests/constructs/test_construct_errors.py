@@ -121,6 +121,8 @@ def adopted_subnets(stack):
     ({"launch_tags": {"a": 1}}, r"launch_tags\['a'\]=1: allowed a string of 0..256"),
     ({"launch_tags": ["a"]}, r"launch_tags=\['a'\]: give a mapping of tag key to tag value"),
     ({"launch_tags": {"aws:owner": "x"}}, r"launch_tags: key 'aws:owner': allowed 1..128 .* not starting with 'aws:'"),
+    ({"launch_tags": {"team": "a<b"}}, r"launch_tags\['team'\]='a<b': allowed .*characters AWS does not allow in tags \('<'\)"),
+    ({"launch_tags": {"te\u0301am": "x"}}, r"launch_tags: key 'te\u0301am': allowed 1..128"),
     ({"root_device_name": 1}, r"root_device_name=1: allowed /dev/sdX, /dev/xvdX or /dev/nvmeNn1"),
     ({"root_device_name": "sda1"}, r"root_device_name='sda1': allowed"),
     ({"subnets": ["subnet-123"]}, r"subnets: 'subnet-123' is not an ec2.ISubnet; import subnet ids with"),
@@ -190,6 +192,21 @@ def test_p5_in_us_gov_east_1_names_the_region_and_its_types():
     # GOVCLOUD.md: us-gov-east-1 offers p6-b200, p6-b300, g6.*, g4dn.*, p3dn; none of p4d/p5/p5en.
     assert {"p6-b200.48xlarge", "p6-b300.48xlarge", "g6.48xlarge", "p3dn.24xlarge"} <= set(offered)
     assert not {"p5.48xlarge", "p4d.24xlarge", "p5en.48xlarge"} & set(offered)
+
+
+@pytest.mark.parametrize("value", ["a\u00a0b", "a\u2003b", "\u00e9quipe", "a b"])
+def test_launch_tags_follow_the_agency_files_tag_rule(value):
+    """One tag rule (AWS's \\p{L}\\p{Z}\\p{N}): a value the agency file accepts, such as one
+    with a no-break space, is accepted by GpuCluster too (it crashed synthesis once)."""
+    from govcdk.config import tag_problems
+
+    assert tag_problems("team", value) == []
+    stack = Stack(App(), "Tags", env=Environment(account="111111111111", region="us-gov-west-1"))
+    keys = AgencyKeyring(stack, "Keys", agency_code="t", purposes=["ebs", "logs"])
+    vpc = IsolatedVpc(stack, "Net", cidr="10.1.0.0/16", availability_zones=["us-gov-west-1a", "us-gov-west-1b"],
+                      flow_log_key=keys.key_for("logs"), agency_code="t")
+    GpuCluster(stack, "Gpu", vpc=vpc, keyring=keys, instance_type="p5.48xlarge", node_count=1,
+               ami_ssm_parameter="/t/ami", launch_tags={"team": value, "govcdk:agency": "t"})
 
 
 def test_one_gpu_cluster_per_stack():

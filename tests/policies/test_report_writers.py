@@ -361,9 +361,11 @@ def test_markdown_matrix_counts_equal_the_report(report: Report, monkeypatch) ->
     assert f"({len(report.failing)})" in failing.splitlines()[0]
     for f in report.failing:
         assert f"| {f.logical_id or '(template)'} |" in failing
+        # each failing row names its controls (break test: reviewers had to open the JSON)
+        assert f"| {', '.join(f.controls) or '-'} | {f.stack} | {f.logical_id or '(template)'} |" in failing
     assert "| rule raised RuntimeError: boom \\<\\&\\> done (at test\\_report\\_writers.py:" in failing
     suppressed = text.split("## Suppressed findings", 1)[1]
-    assert ("| GOV-KMS-001 | data | SuppressedNoRotation | Imported key material \\| rotated by "
+    assert ("| GOV-KMS-001 | SC-12, SC-12(1), SC-13 | data | SuppressedNoRotation | Imported key material \\| rotated by "
             "the HSM team \\<quarterly\\>, POA\\&M-12 (no expiry) |") in suppressed
 
 
@@ -388,6 +390,21 @@ def _validate_oscal(doc: dict):
     from trestle.oscal.assessment_results import AssessmentResults
 
     return AssessmentResults.model_validate(doc["assessment-results"])
+
+
+def test_markdown_says_why_a_fedramp_control_has_no_title() -> None:
+    """IA-5(7) and SA-9(5) are in FedRAMP's baselines but not in the NIST High baseline catalog
+    govcdk ships: the matrix says so instead of printing a bare id beside titled ones."""
+    from govcdk.policies.catalog import control
+    from govcdk.policies.reporters.markdown import UNTITLED
+
+    assert control("IA-5(7)").title is None and control("SC-12").title
+    findings = [_finding(rule_id="GOV-EC2-X", controls=("IA-5(7)", "SC-12"))]
+    report = Report(findings=findings, templates=[], rule_info={})
+    text = to_markdown(report)
+    assert f"| IA-5(7) {UNTITLED} |" in text
+    assert "| SC-12 Cryptographic Key Establishment and Management |" in text
+    assert UNTITLED not in text.split("| SC-12 ", 1)[1].split("\n", 1)[0]
 
 
 def test_oscal_validates_and_marks_the_failing_control(report: Report) -> None:

@@ -27,6 +27,10 @@ STORAGE_CLASSES = {"glacier": s3.StorageClass.GLACIER, "deep_archive": s3.Storag
 LOCK_MODES = ("governance", "compliance")
 MIN_ONLINE_DAYS = 365
 MIN_ARCHIVE_DAYS = 913
+MIN_LOCK_DAYS = 365
+"""The shortest Object Lock default retention govcdk builds: the 12 months of active storage
+(OMB M-21-31), GOV-S3-002's ``min_lock_days``. At impact level High the lock covers the whole
+913 days (:data:`MIN_ARCHIVE_DAYS`), in compliance mode."""
 MIN_TLS_VERSION = 1.2
 """Both kinds of bucket refuse requests over TLS below 1.2 (NIST SP 800-52 Rev. 2, the floor for
 FIPS-approved TLS; SC-8(1), SC-13). FIPS endpoints (``s3-fips.<region>.amazonaws.com``) are chosen
@@ -169,15 +173,22 @@ def archive_bucket(scope: Construct, id: str, *, bucket_name: str, key: kms.IKey
 
 
 def check_retention(*, lock_mode: str, lock_days: int, online_days: int, storage_class: str,
-                    expiration_days: int | None) -> None:
-    """Raise :class:`ValueError` for retention settings below OMB M-21-31 or S3's limits."""
+                    expiration_days: int | None, impact_level: str = "moderate") -> None:
+    """Raise :class:`ValueError` for retention settings below OMB M-21-31 or S3's limits: an
+    Object Lock period outside 365..36500 days (913..36500 at impact level ``high``: AU-9, no
+    one may delete an audit record before its 30 months end)."""
     def whole(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
 
     if lock_mode not in LOCK_MODES:
         raise ValueError(f"object_lock_mode={lock_mode!r}: allowed {', '.join(LOCK_MODES)}")
-    if not whole(lock_days) or not 1 <= lock_days <= 36500:
-        raise ValueError(f"object_lock_days={lock_days!r}: allowed a whole number of days 1..36500")
+    least = MIN_ARCHIVE_DAYS if impact_level == "high" else MIN_LOCK_DAYS
+    if not whole(lock_days) or not least <= lock_days <= 36500:
+        why = (f"at impact level high the lock covers the whole {MIN_ARCHIVE_DAYS}-day retention "
+               "(AU-9, OMB M-21-31: 30 months)" if impact_level == "high" else
+               "12 months of active storage, OMB M-21-31; GOV-S3-002")
+        raise ValueError(f"object_lock_days={lock_days!r}: allowed a whole number of days "
+                         f"{least}..36500 ({why})")
     if not whole(online_days) or online_days < MIN_ONLINE_DAYS:
         raise ValueError(f"online_days={online_days!r}: allowed a whole number >= {MIN_ONLINE_DAYS} "
                          "(OMB M-21-31: 12 months in active storage)")

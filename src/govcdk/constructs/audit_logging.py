@@ -147,7 +147,8 @@ class AuditLogging(Construct):
         ``object_lock_mode`` and whether replication is required.
     :param object_lock_mode: ``compliance`` or ``governance``; default compliance at High,
         governance otherwise. High allows compliance only.
-    :param object_lock_days: Object Lock default retention, 1..36500 days, default 913.
+    :param object_lock_days: Object Lock default retention, 365..36500 days (913..36500 at
+        High), default 913.
     :param online_days: days in S3 Standard, >= 365, default 365.
     :param archive_storage_class: ``glacier`` (default) or ``deep_archive``.
     :param expiration_days: ``None`` (default: keep forever) or >= 913, >= ``object_lock_days``
@@ -179,7 +180,8 @@ class AuditLogging(Construct):
         _check_common(agency_code, impact_level)
         mode = object_lock_mode or ("compliance" if impact_level == "high" else "governance")
         buckets.check_retention(lock_mode=mode, lock_days=object_lock_days, online_days=online_days,
-                                storage_class=archive_storage_class, expiration_days=expiration_days)
+                                storage_class=archive_storage_class, expiration_days=expiration_days,
+                                impact_level=impact_level)
         if impact_level == "high" and mode != "compliance":
             raise ValueError("object_lock_mode='governance' at impact level high: allowed compliance "
                              "only (AU-9: no one may delete audit records before retention ends)")

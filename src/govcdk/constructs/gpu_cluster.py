@@ -20,6 +20,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from govcdk import govcloud, instances, sizing
+from govcdk.config import tag_problems
 from govcdk.acknowledge import acknowledge, acknowledgements
 from govcdk.policies.suppressions import TOOL_CDK_NAG
 
@@ -48,8 +49,6 @@ CAPACITY_BLOCK_INSTANCE_TYPES = sizing.CAPACITY_BLOCK_INSTANCE_TYPES
 """Instance types EC2 sells as Capacity Blocks for ML (:data:`govcdk.sizing.CAPACITY_BLOCK_INSTANCE_TYPES`,
 with its source and date); a :class:`CapacityBlock` for any other type is a ``ValueError``."""
 
-TAG_KEY_RE = re.compile(r"[\w .:/=+\-@]{1,128}")
-TAG_VALUE_RE = re.compile(r"[\w .:/=+\-@]{0,256}")
 
 SSM_PARAMETER_RE = re.compile(r"/[A-Za-z0-9_./-]{1,1010}")
 
@@ -201,8 +200,8 @@ class GpuCluster(Construct):
         with ``allow_commercial``); Lustre capacity, throughput or backup days outside what FSx
         allows, or ``LustreStorage.efa=True`` where EFA is not possible; a region outside
         GovCloud without ``allow_commercial``; a prop of the wrong kind (``vpc``, ``keyring``,
-        ``subnets``, ``endpoint_security_group``, ``launch_tags`` (tag keys 1..128 characters,
-        not ``aws:``; values 0..256), ``root_device_name``); ``availability_zone`` other than the
+        ``subnets``, ``endpoint_security_group``, ``launch_tags`` (AWS's tag rule, the agency file's:
+        :func:`govcdk.config.tag_problems`), ``root_device_name``); ``availability_zone`` other than the
         given subnets'; a subnet AZ outside the stack's region or CDK's ``dummy`` placeholder; a
         second GpuCluster in the same stack (its template parameters and mapping are
         stack-wide: one cluster per stack); subnets too small for the nodes (see below). The
@@ -755,9 +754,11 @@ def _check_types(*, vpc: object, keyring: object, subnets: object, endpoint_secu
         if not isinstance(launch_tags, Mapping):
             raise ValueError(f"launch_tags={launch_tags!r}: give a mapping of tag key to tag value")
         for k, v in launch_tags.items():
-            if not (isinstance(k, str) and TAG_KEY_RE.fullmatch(k) and not k.lower().startswith("aws:")):
-                raise ValueError(f"launch_tags: key {k!r}: allowed 1..128 letters, digits, spaces and _.:/=+-@, "
-                                 "not starting with 'aws:'")
-            if not (isinstance(v, str) and TAG_VALUE_RE.fullmatch(v)):
-                raise ValueError(f"launch_tags[{k!r}]={v!r}: allowed a string of 0..256 letters, digits, spaces "
-                                 "and _.:/=+-@")
+            # the agency file's rule (AWS's): one rule for tags wherever they come from
+            problems = [p for p in tag_problems(k, v) if "reserved for govcdk" not in p]
+            if not isinstance(k, str) or any(p.startswith("tag key") for p in problems):
+                raise ValueError(f"launch_tags: key {k!r}: allowed 1..128 letters, digits, spaces and "
+                                 f"_.:/=+-@, not starting with 'aws:' ({'; '.join(problems)})")
+            if problems:
+                raise ValueError(f"launch_tags[{k!r}]={v!r}: allowed a string of 0..256 letters, digits, "
+                                 f"spaces and _.:/=+-@ ({'; '.join(problems)})")

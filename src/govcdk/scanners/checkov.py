@@ -123,7 +123,9 @@ def find_checkov(explicit: str | Path | None = None, *, cwd: Path | None = None,
         found = shutil.which(str(given), path=env.get("PATH")) if os.sep not in str(given) else None
         if found:
             return Path(found)
-        state = "is not executable" if path.is_file() else "does not exist"
+        state = ("is not executable" if path.is_file() else
+                 "is a directory, not the checkov executable (give .../bin/checkov)"
+                 if path.is_dir() else "does not exist")
         raise CheckovError(f"{what} {given}: {state}; {INSTALL_HINT}")
     tried = []
     for base in (cwd or Path.cwd(), project_root()):

@@ -28,11 +28,11 @@ Shape::
 
     ## Failing findings (3)
 
-    | Status | Severity | Rule | Stack | Logical ID | Property path | Message |
+    | Status | Severity | Rule | Controls | Stack | Logical ID | Property path | Message |
 
     ## Suppressed findings (1)
 
-    | Rule | Stack | Logical ID | Reason |
+    | Rule | Controls | Stack | Logical ID | Reason |
 
     ## Same concern, several sources (1 of 2 groups)            (when there are groups)
 
@@ -40,11 +40,13 @@ Shape::
 
 Rows are every control of a rule that ran or of a finding, sorted by family, then number, then
 enhancement (``AC-2``, ``AC-2(1)``, ``AC-3``, ``AC-17``), printed as in the catalog with its
-title when :mod:`govcdk.policies.catalog` is importable (the id alone otherwise). A finding
+title when :mod:`govcdk.policies.catalog` is importable (the id alone otherwise; a control
+FedRAMP adds beyond NIST's High baseline, whose title the shipped catalog lacks, says so). A finding
 counts once in each of its controls' rows. Failing counts FAIL, UNKNOWN and ERROR;
 NOT_APPLICABLE findings are left out of the cells; ``-`` marks a stack where no rule of that
 control found anything to check. A last row ``(no control)`` counts findings that map to no
-control (most cfn-lint rules). Columns are stacks in report order, then ``Total``.
+control (most cfn-lint rules). Columns are stacks in report order, then ``Total``. The
+failing and suppressed tables give each finding's controls (``-``: none, an unmapped check).
 Failing findings are listed worst severity first (then in report order). A rule is printed
 with its source (``GOV-KMS-001``, ``checkov CKV_AWS_7``, ``cfn-lint E3006``). The last section
 lists the groups of findings of several sources about the same concern on the same resource
@@ -121,6 +123,25 @@ def _where(f: Finding) -> str:
     return path
 
 
+UNTITLED = "(a FedRAMP baseline control; its title is not in the NIST High baseline catalog govcdk ships)"
+"""Printed for a control FedRAMP's baselines add beyond NIST's High baseline (``IA-5(7)``,
+``SA-9(5)``): the NIST OSCAL file shipped in ``shared/oscal/`` carries no title for it."""
+
+
+def _known_untitled(control: str) -> bool:
+    try:
+        from govcdk.policies.catalog import control as lookup  # type: ignore[attr-defined]
+        found = lookup(control)
+    except (ImportError, KeyError, LookupError, ValueError, AttributeError):
+        return False
+    return bool(getattr(found, "baselines", ())) and not getattr(found, "title", None)
+
+
+def _controls(f: Finding) -> str:
+    """The finding's NIST controls, comma-separated, or ``-`` for none (an unmapped check)."""
+    return escape(", ".join(f.controls)) or "-"
+
+
 def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
     """Render ``report`` as GitHub-flavored Markdown (see the module docstring for the shape).
     Deterministic: the same report always renders to the same text."""
@@ -151,6 +172,8 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
     for control, by_stack in matrix(report).items():
         name = control
         t = titles(control) if control != NO_CONTROL else ""
+        if not t and control != NO_CONTROL and _known_untitled(control):
+            t = UNTITLED
         label = f"{escape(name)} {escape(t)}" if t else escape(name)
         total = {k: sum(s.get(k, 0) for s in by_stack.values()) for k in ("pass", "fail", "suppressed")}
         rows.append([label, *(cell(by_stack.get(s)) for s in stacks), cell(total)])
@@ -163,18 +186,21 @@ def to_markdown(report: Report, *, title: str = "govcdk check report") -> str:
     out += ["", f"## Failing findings ({len(failing)})", ""]
     if failing:
         ordered = sorted(failing, key=lambda f: -f.severity.rank)  # stable: report order within
-        out += _table(["Status", "Severity", "Rule", "Stack", "Logical ID", "Property path", "Message"],
-                      ["---"] * 7,
-                      [[f.status.value, f.severity.value, escape(rule_label(f)), escape(f.stack),
-                        escape(f.logical_id) or "(template)", _where(f), escape(f.message)]
+        out += _table(["Status", "Severity", "Rule", "Controls", "Stack", "Logical ID", "Property path",
+                       "Message"],
+                      ["---"] * 8,
+                      [[f.status.value, f.severity.value, escape(rule_label(f)), _controls(f),
+                        escape(f.stack), escape(f.logical_id) or "(template)", _where(f),
+                        escape(f.message)]
                        for f in ordered])
     else:
         out.append("None.")
 
     out += ["", f"## Suppressed findings ({len(suppressed)})", ""]
     if suppressed:
-        out += _table(["Rule", "Stack", "Logical ID", "Reason"], ["---"] * 4,
-                      [[escape(rule_label(f)), escape(f.stack), escape(f.logical_id) or "(template)",
+        out += _table(["Rule", "Controls", "Stack", "Logical ID", "Reason"], ["---"] * 5,
+                      [[escape(rule_label(f)), _controls(f), escape(f.stack),
+                        escape(f.logical_id) or "(template)",
                         escape(f.suppression) or "(no reason given)"] for f in suppressed])
     else:
         out.append("None.")

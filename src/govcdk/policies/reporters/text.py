@@ -137,7 +137,7 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
     if rows:
         table = Table(title="Findings" if show_passed else "Failing and suppressed findings",
                       title_justify="left")
-        for col in ("Status", "Rule", "Severity", "Stack", "Logical ID", "Path", "Message"):
+        for col in ("Status", "Rule", "Severity", "Controls", "Stack", "Logical ID", "Path", "Message"):
             table.add_column(col, overflow="fold")
         for f in rows:
             line = f"line {f.line}" if f.line else ""
@@ -153,8 +153,9 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
             rule = f.rule_id if f.source == "govcdk" else f"{f.source} {f.rule_id}"
             # Text cells: messages and paths contain brackets that are not rich markup.
             table.add_row(Text(f.status.value, style=_STYLE.get(f.status, "")),
-                          *(Text(cell) for cell in (rule, f.severity.value, f.stack, f.logical_id,
-                                                    path, message)))
+                          *(Text(cell) for cell in (rule, f.severity.value,
+                                                    ", ".join(f.controls) or "-", f.stack,
+                                                    f.logical_id, path, message)))
         console.print(table)
     groups = listed_groups(report, show_passed)
     if groups:

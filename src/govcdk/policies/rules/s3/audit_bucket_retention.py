@@ -1,5 +1,10 @@
-"""GOV-S3-002: audit-log buckets use Object Lock with a default retention and keep objects at
-least 913 days.
+"""GOV-S3-002: audit-log buckets use Object Lock with a default retention of at least 365 days
+and keep objects at least 913 days.
+
+Object Lock period: the default retention (``Days``, or ``Years`` of 365 days) must be at least
+``min_lock_days`` (365, the 12 months M-21-31 keeps logs in active storage; a user may tighten
+it to 913). A shorter lock protects records only briefly: after it a privileged user can delete
+what AU-11 says to keep.
 
 Source: RULES.md LOG-8; FedRAMP Rev 5 AU-11 defers to OMB M-21-31 (12 months active plus 18
 months cold storage: 30 months, 913 days); Amazon S3 User Guide, "Locking objects with Object
@@ -39,12 +44,18 @@ from ...resolver import Unknown
 from ._buckets import ACCESS_LOG_KIND, AUDIT_REFERRER_TYPES, BUCKET, audit_destination_kinds, audit_destinations
 
 MIN_ARCHIVE_DAYS = 913
+MIN_LOCK_DAYS = 365
+"""The shortest Object Lock default retention: the 12 months OMB M-21-31 keeps logs in active
+storage. A user may tighten it to the whole 913 days (``min_lock_days``); govcdk's own
+AuditLogging locks 913 days by default, and at impact level High never less."""
+DAYS_PER = {"Days": 1, "Years": 365}
+"""S3 counts an Object Lock year as 365 days (Amazon S3 API Reference, DefaultRetention)."""
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 
 Path = tuple[str | int, ...]
 
 
-def _object_lock(props: dict[str, Any]) -> tuple[list[CheckResult], str]:
+def _object_lock(props: dict[str, Any], min_lock_days: int) -> tuple[list[CheckResult], str]:
     results: list[CheckResult] = []
     path: Path = ("Properties", "ObjectLockEnabled")
     enabled = as_bool(props.get("ObjectLockEnabled"))
@@ -92,6 +103,12 @@ def _object_lock(props: dict[str, Any]) -> tuple[list[CheckResult], str]:
         elif not isinstance(n, int) or n < 1:
             results.append(CheckResult.failed(f"DefaultRetention {unit} {describe(raw)} is not "
                                               f"a positive whole number", base + (unit,)))
+        elif n * DAYS_PER[unit] < min_lock_days:
+            results.append(CheckResult.failed(
+                f"DefaultRetention {unit} {n} locks log objects for {n * DAYS_PER[unit]} days, "
+                f"less than the {min_lock_days}-day floor: after that a privileged user can "
+                f"delete audit records the agency must keep (AU-9, AU-11; OMB M-21-31: 12 "
+                f"months active)", base + (unit,)))
         else:
             period = f"{n} {unit.lower() if n != 1 else unit.lower()[:-1]}"
     if not period and not any(value.get(u) is not None for u in ("Days", "Years")):
@@ -168,6 +185,7 @@ def _lifecycle(props: dict[str, Any], floor: int) -> list[CheckResult]:
 
 def check(ctx: Any) -> dict[str, list[CheckResult]]:
     floor = int(ctx.params.get("min_archive_days", MIN_ARCHIVE_DAYS))
+    min_lock_days = int(ctx.params.get("min_lock_days", MIN_LOCK_DAYS))
     dests, outside = audit_destinations(ctx)
     out: dict[str, list[CheckResult]] = {}
     for ref, reason in outside:
@@ -190,7 +208,7 @@ def check(ctx: Any) -> dict[str, list[CheckResult]]:
                        "(Amazon S3 User Guide, \"Enabling Amazon S3 server access logging\")")
             where: Path = ("Properties", "LifecycleConfiguration")
         else:
-            lock, summary = _object_lock(bucket.properties)
+            lock, summary = _object_lock(bucket.properties, min_lock_days)
             results = lock + _lifecycle(bucket.properties, floor)
             where = ("Properties", "ObjectLockConfiguration")
             if ACCESS_LOG_KIND in received:
@@ -217,9 +235,9 @@ RULE = Rule(
     id="GOV-S3-002",
     backlog=("LOG-8",),
     name="audit_bucket_retention",
-    title="Buckets that receive audit logs enable Object Lock with a default retention (S3 "
-          "server access log buckets: without Object Lock, as S3 requires) and do not expire "
-          "objects before 913 days",
+    title="Buckets that receive audit logs enable Object Lock with a default retention of at "
+          "least 365 days (S3 server access log buckets: without Object Lock, as S3 requires) "
+          "and do not expire objects before 913 days",
     scope="template",
     resource_types=AUDIT_REFERRER_TYPES,
     controls=("AU-9", "AU-11", "SI-12"),
@@ -255,7 +273,7 @@ RULE = Rule(
         "NIST SP 800-53 Rev 5: AU-9 Protection of Audit Information; AU-11 Audit Record "
         "Retention; SI-12 Information Management and Retention",
     ),
-    parameters={"min_archive_days": MIN_ARCHIVE_DAYS},
+    parameters={"min_archive_days": MIN_ARCHIVE_DAYS, "min_lock_days": MIN_LOCK_DAYS},
     equivalents={"checkov": (), "guard": (),
                  "cdk-nag": ("NIST.800.53.R4-S3BucketDefaultLockEnabled",)},
 )
