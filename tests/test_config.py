@@ -285,6 +285,8 @@ def test_not_a_mapping(tmp_path):
     ("region: us-gov-west-1\nregion: us-gov-east-1\n", r"\(line 2, column 1\): not valid YAML: duplicate key 'region'"),
     ("a: &x [1, 2]\nb: *x\n", r"\(line 1, column 4\): not valid YAML: anchors \(&name\) are not allowed"),
     ("a: !!python/object:os.system {}\n", r"not valid YAML"),
+    # a date that does not exist: PyYAML raised a bare ValueError (a traceback) once
+    ("agency: {code: ab}\nreview: 2026-02-30\n", r"\(line 2, column 9\): not valid YAML: '2026-02-30' is not a valid date or time \(day is out of range for month\); quote it"),
 ])
 def test_unsafe_or_ambiguous_yaml(tmp_path, text, message):
     p = tmp_path / "a.yaml"

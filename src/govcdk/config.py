@@ -749,6 +749,21 @@ def _yaml12_resolvers() -> dict:
 _AgencyLoader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 
+def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """PyYAML's timestamp constructor, which raises a bare ``ValueError`` (a traceback) for an
+    unquoted date that does not exist (``2026-02-30``): here a ``ConstructorError`` with the
+    line, which the loaders report as invalid YAML."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a valid date or time ({exc}); quote it if it is "
+            f"text", node.start_mark) from None
+
+
+_AgencyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+
+
 def _kind(v: Any) -> str:
     return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean",
             dict: "a mapping", type(None): "nothing"}.get(type(v), type(v).__name__)

@@ -89,6 +89,27 @@ def test_not_a_template_raises_input_error(tmp_path: Path, name: str, text: str,
     assert why in message
 
 
+@pytest.mark.parametrize("value, why", [
+    ("2026-02-30", "day is out of range for month"),
+    ("2026-13-01", "month must be in 1..12"),
+    ("2026-01-01 25:00:00", "hour must be in 0..23"),
+])
+def test_date_that_does_not_exist_is_an_input_error_with_its_line(tmp_path: Path, value: str,
+                                                                  why: str) -> None:
+    """An unquoted yyyy-mm-dd is a YAML timestamp; one naming no real date crashed the whole
+    run with a traceback (break test). Now the file is refused with its line, the others are
+    checked."""
+    bad = write(tmp_path / "a.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+                                     f"      Tags: [{{Key: d, Value: {value}}}]\n")
+    good = write(tmp_path / "b.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n")
+    with pytest.raises(InputError) as err:
+        load_targets([bad])
+    assert str(err.value) == (f"{bad}: not a CloudFormation template: line 5: {value!r} is not a valid "
+                              f"date or time ({why}); YAML reads an unquoted yyyy-mm-dd as a date: "
+                              "quote it if it is text")
+    assert [t.path for t in load_targets([good])] == [good]
+
+
 def test_missing_path_raises_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="nope.yaml"):
         load_targets([tmp_path / "nope.yaml"])

@@ -162,6 +162,11 @@ def test_policy_file_shape_errors(tmp_path: Path) -> None:
     p.write_text("parameters: [1]\n")
     with pytest.raises(InputError, match="parameters must map rule ids"):
         load_policy(p)
+    # an unquoted date that does not exist: a YAML error with its line, not a traceback
+    p.write_text("exceptions:\n  - {rule: GOV-KMS-001, parameter: max_rotation_days, value: 730,\n"
+                 "     reason: HSM-backed keys rotate on the vendor cycle, expires: 2026-02-30}\n")
+    with pytest.raises(InputError, match=r"policy.yaml \(line 3, column 67\): not valid YAML: '2026-02-30' is not a valid date or time \(day is out of range for month\)"):
+        load_policy(p)
 
 
 # ------------------------------------------------------------------------------- CLI

@@ -63,8 +63,29 @@ class _NotPlain(Exception):
     """The template needs cfn-lint's decoder (for its error, or a YAML feature)."""
 
 
+class BadScalar(ValueError):
+    """A scalar YAML reads as a value that does not exist, such as the unquoted date
+    ``2026-02-30``; ``line`` is 1-based. cfn-lint's decoder stops with a parsing error (E0000)
+    on it, without a line; this says where."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
     pass
+
+
+def _timestamp(loader: _Loader, node: ScalarNode) -> Any:
+    """An unquoted ``yyyy-mm-dd[ hh:mm:ss]`` is a YAML 1.1 timestamp, as cfn-lint reads it;
+    one that names no real date or time (``2026-02-30``) is a :class:`BadScalar`."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError) as exc:
+        raise BadScalar(f"{node.value!r} is not a valid date or time ({exc}); YAML reads an "
+                        f"unquoted yyyy-mm-dd as a date: quote it if it is text",
+                        node.start_mark.line + 1) from None
 
 
 def _map(loader: _Loader, node: MappingNode) -> DictNode:
@@ -122,6 +143,7 @@ def _tag(loader: _Loader, suffix: str, node: Any) -> DictNode:
 _Loader.add_constructor("tag:yaml.org,2002:map", _map)
 _Loader.add_constructor("tag:yaml.org,2002:str", _str)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _seq)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _Loader.add_multi_constructor("!", _tag)
 
 
@@ -164,7 +186,8 @@ def decode_plain(text: str) -> Any:
 
 def decode_file(path: Path) -> Any | None:
     """The template in ``path`` decoded here, or None when cfn-lint's decoder must read it
-    (see the module docstring). Raises :class:`OSError` when the file cannot be read."""
+    (see the module docstring). Raises :class:`OSError` when the file cannot be read and
+    :class:`BadScalar` for a value that does not exist (an unquoted ``2026-02-30``)."""
     try:
         text = path.read_text(encoding="utf-8")    # universal newlines, as cfn-lint reads
     except UnicodeDecodeError:

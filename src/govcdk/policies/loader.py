@@ -43,7 +43,7 @@ from typing import Any
 
 from . import validate
 from ._gc import collecting_less
-from .decode import decode_file
+from .decode import BadScalar, decode_file
 from .errors import InputError, InputProblem
 
 DEFAULT_REGION = "us-gov-west-1"
@@ -435,6 +435,9 @@ def _decode(path: Path) -> Mapping[str, Any]:
         template: Any = decode_file(path)   # a well-formed template, without cfn-lint
     except RecursionError:
         raise bad("nested too deeply to decode", "syntax") from None
+    except BadScalar as exc:
+        raise InputError.of([InputProblem(str(path), f"not a CloudFormation template: line "
+                                          f"{exc.line}: {exc}", kind="syntax", line=exc.line)]) from None
     except OSError:
         template = None
     matches: Sequence[Any] = ()

@@ -99,6 +99,20 @@ def parse_rule_parameter(item: str) -> tuple[str, str, str]:
     return rule_id, name, value.strip()
 
 
+def _policy_loader() -> type:
+    """PyYAML's safe loader whose unquoted dates that do not exist (``expires: 2026-02-30``)
+    are a YAML error with the line, not a traceback."""
+    import yaml
+
+    from govcdk.config import construct_timestamp
+
+    class _PolicyLoader(yaml.SafeLoader):
+        pass
+
+    _PolicyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    return _PolicyLoader
+
+
 def load_policy(path: Path, policy: Policy | None = None) -> Policy:
     """Read a policy file (YAML; see the module docstring) into ``policy`` (a new one by
     default). Raises :class:`InputError` naming the file for an unreadable file or a shape
@@ -107,11 +121,15 @@ def load_policy(path: Path, policy: Policy | None = None) -> Policy:
 
     policy = policy or Policy()
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"),  # noqa: S506 - a SafeLoader
+                         Loader=_policy_loader())
     except OSError as exc:
         raise InputError(f"{path}: cannot read the policy file: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{path}{where}: not valid YAML: {problem}") from None
     if data is None:
         return policy
     if not isinstance(data, dict):
