@@ -241,6 +241,44 @@ def test_check_output_guards(tmp_path):
     assert r.exit_code == 2 and "cannot write the report" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--output", str(tmp_path))
     assert r.exit_code == 2 and "is a directory" in r.output
+    assert f"{afile} is a file, not a directory" in run("check", str(p), "--no-cfn-lint", "--output",
+                                                       str(afile / "r.json")).output
+    r = run("check", str(p), "--no-cfn-lint", "--output", f"bogus:{tmp_path / 'r'}")
+    assert r.exit_code == 2 and "unknown report format 'bogus'; allowed: text, json" in r.output
+
+
+def test_output_never_overwrites_what_the_user_wrote(tmp_path):
+    """Break test: --output replaced a user's notes, a read-only file and, through a hard link,
+    the template being checked. A report govcdk wrote is replaced; anything else needs --force."""
+    import os
+
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    notes = tmp_path / "notes.md"
+    notes.write_text("my notes\n")
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(notes))
+    assert r.exit_code == 2 and r.output == (
+        f"govcdk: error: --output {notes}: exists and is not a govcdk report, so it would be lost; "
+        "choose another file, or give --force to overwrite it\n")
+    assert notes.read_text() == "my notes\n"
+    link = tmp_path / "link.json"
+    os.link(p, link)
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(link), "--force")
+    assert r.exit_code == 2 and "is one of the templates being checked" in r.output
+    assert p.read_text() == PASSING_TEMPLATE
+    # every format's report is recognised and replaced on the next run, in any format
+    names = ["r.json", "r.sarif", "r.xml", "r.md", "r.txt", "r.oscal.json"]
+    for _ in range(2):
+        r = run("check", str(p), "--no-cfn-lint", *[a for n in names for a in ("--output", str(tmp_path / n))])
+        assert r.exit_code == 0, r.output
+    r = run("check", str(p), "--no-cfn-lint", "--output", f"json:{tmp_path / 'r.txt'}")
+    assert r.exit_code == 0, r.output
+    locked = tmp_path / "r.sarif"
+    locked.chmod(0o444)
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(locked), "--force")
+    assert r.exit_code == 2 and "the file is read-only" in r.output
+    r = run("check", str(p), "--no-cfn-lint", "--output", str(notes), "--force")
+    assert r.exit_code == 0 and notes.read_text().startswith("# govcdk check report")
 
 
 def test_path_errors_are_one_govcdk_error_line(tmp_path):

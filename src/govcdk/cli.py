@@ -21,6 +21,8 @@ Exit codes (a contract for CI):
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -242,29 +244,81 @@ def _parse_output(value: str, formats: Sequence[str]) -> tuple[str, Path]:
     for suffix, fmt in OUTPUT_SUFFIXES:
         if lowered.endswith(suffix) and len(value) > len(suffix):
             return fmt, Path(value)
+    if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix) and len(prefix) > 1:
+        raise UsageError(f"--output {value}: unknown report format {prefix!r}; allowed: "
+                         f"{', '.join(formats)} (FORMAT:PATH), or a file name ending in "
+                         + ", ".join(suffix for suffix, _ in OUTPUT_SUFFIXES))
     known = ", ".join(f"{suffix} ({fmt})" for suffix, fmt in OUTPUT_SUFFIXES)
     raise UsageError(f"--output {value}: cannot tell the report format from the file name; "
                      f"end it with {known}, or prefix a format: FORMAT:PATH with FORMAT one of "
                      f"{', '.join(formats)} (e.g. sarif:{value})")
 
 
+_REPORT_MARKS = ('"schema": "govcdk.report/', '"name": "govcdk"', '<testsuites name="govcdk ',
+                 '"title": "govcdk ')
+"""What a report govcdk wrote holds near its start (JSON, SARIF, JUnit, OSCAL); Markdown starts
+with ``# govcdk ``, text ends with its ``Result:`` line."""
+
+
+def _is_govcdk_report(path: Path) -> bool:
+    """Whether ``path`` holds a report a govcdk run wrote (any format), which a new run may
+    replace. Unreadable files are not."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+            size = path.stat().st_size
+            fh.seek(max(0, size - 4096))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    if head.startswith("# govcdk ") or any(mark in head for mark in _REPORT_MARKS[1:]):
+        return True
+    if '"schema": "govcdk.report/' in tail:                  # sorted keys: schema comes late
+        return True
+    lines = [line for line in tail.splitlines() if line.strip()]
+    return bool(lines) and lines[-1].startswith("Result: ") and " failing finding" in lines[-1]
+
+
+def _refuse_overwrite(output: Path, force: bool) -> None:
+    """Refuse an --output that is read-only, or exists and is not a report govcdk wrote (the
+    user's file would be lost) unless ``force``. Nothing the user wrote is overwritten."""
+    if not output.exists() or output.is_dir():
+        return
+    if not output.stat().st_mode & 0o222 or not os.access(output, os.W_OK):
+        raise UsageError(f"--output {output}: the file is read-only; choose another file")
+    if not force and not _is_govcdk_report(output):
+        raise UsageError(f"--output {output}: exists and is not a govcdk report, so it would be "
+                         "lost; choose another file, or give --force to overwrite it")
+
+
 def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequence,
-                       inputs: Sequence[str] = ()) -> None:
+                       inputs: Sequence[str] = (), force: bool = False) -> None:
     """Refuse an --output that would overwrite an input: a checked template (or a file that
-    could not be checked), or anything inside a checked directory or cloud assembly (its
-    manifest, or a later run's input)."""
+    could not be checked, also through a hard link), anything inside a checked directory or
+    cloud assembly (its manifest, or a later run's input), a read-only file, or an existing
+    file that is not a govcdk report (unless ``force``)."""
     if output.is_dir():
         raise UsageError(f"--output {output}: is a directory; give a file name")
     out = output.resolve()
-    if any(out == Path(t.path).resolve() for t in templates) \
-            or any(out == Path(p).resolve() for p in inputs) \
-            or any(out == t.resolve() for t in targets):
+
+    def same(other: str | Path) -> bool:
+        other = Path(other)
+        if out == other.resolve():
+            return True
+        try:
+            return output.exists() and other.exists() and os.path.samefile(output, other)
+        except OSError:
+            return False
+
+    if any(same(t.path) for t in templates) or any(same(p) for p in inputs) \
+            or any(same(t) for t in targets):
         raise UsageError(f"--output {output}: is one of the templates being checked; "
                          "choose another file so the template is not overwritten")
     for target in targets:
         if target.is_dir() and out.is_relative_to(target.resolve()):
             raise UsageError(f"--output {output}: lies inside {target}, which is being checked; "
                              "write the report outside it")
+    _refuse_overwrite(output, force)
 
 
 @main.command()
@@ -310,6 +364,9 @@ def _check_output_path(output: Path, targets: Sequence[Path], templates: Sequenc
               help="Also write the report to PATH (repeatable; parent directories are created). "
                    "The format follows the name: .json json, .sarif sarif, .xml junit, "
                    ".md markdown, .oscal.json oscal, .txt text; or give it: sarif:PATH.")
+@click.option("--force", is_flag=True,
+              help="Overwrite an --output file that exists and is not a govcdk report "
+                   "(a govcdk report is replaced without it).")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
               show_default=True, help="Report format printed on standard output.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
@@ -317,7 +374,7 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
           rule_patterns: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
           rule_parameters: tuple[str, ...], policy_file: Path | None, allow_unknown: bool,
           region: str | None, scanners: tuple[str, ...], run_cfnlint: bool | None,
-          checkov_path: str | None, fail_on: str, outputs: tuple[str, ...],
+          checkov_path: str | None, fail_on: str, outputs: tuple[str, ...], force: bool,
           fmt: str, show_passed: bool) -> None:
     """Check CloudFormation templates: cdk.out directories, template files (JSON or YAML) or
     directories of templates (default ./cdk.out).
@@ -368,7 +425,7 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
         click.echo(f"govcdk: warning: --parameter {name}: no checked template declares it", err=True)
     written: dict[Path, str] = {}
     for out_fmt, output in wanted:
-        _check_output_path(output, targets, templates, [p.path for p in problems])
+        _check_output_path(output, targets, templates, [p.path for p in problems], force)
         if output.resolve() in written:
             raise UsageError(f"--output {output}: given twice; write each report to its own file")
         written[output.resolve()] = out_fmt
@@ -432,6 +489,10 @@ def _finish(report, *, wanted: Sequence[tuple[str, Path]], fmt: str, show_passed
     from govcdk.policies import run
 
     for out_fmt, output in wanted:
+        blocker = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise UsageError(f"--output {output}: cannot write the report: {blocker} is a file, "
+                             "not a directory")
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(_render(out_fmt, report, show_passed), encoding="utf-8")
@@ -487,13 +548,15 @@ def _finish(report, *, wanted: Sequence[tuple[str, Path]], fmt: str, show_passed
               help="Lowest severity whose failing findings make the exit code 1.")
 @click.option("--output", "outputs", multiple=True, metavar="[FORMAT:]PATH",
               help="Also write the report to PATH (repeatable), as for check.")
+@click.option("--force", is_flag=True,
+              help="Overwrite an --output file that exists and is not a govcdk report.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
               show_default=True, help="Report format printed on standard output.")
 @click.option("--show-passed", is_flag=True, help="List passing findings too (text format).")
 def verify(region: str | None, profile: str | None, agency_file: Path | None,
            stacks: tuple[str, ...], rule_patterns: tuple[str, ...], baseline: str | None,
            controls: tuple[str, ...], allow_unknown: bool, fail_on: str, outputs: tuple[str, ...],
-           fmt: str, show_passed: bool) -> None:
+           force: bool, fmt: str, show_passed: bool) -> None:
     """Verify deployed stacks through read-only AWS API calls: KMS keys enabled and rotating,
     VPC flow logs active, no internet path, S3 public access blocked and SSE-KMS, CloudTrail
     trails logging with validation, log group retention and keys.
@@ -521,6 +584,7 @@ def verify(region: str | None, profile: str | None, agency_file: Path | None,
     for _, output in wanted:
         if output.is_dir():
             raise UsageError(f"--output {output}: is a directory; give a file name")
+        _refuse_overwrite(output, force)
     try:
         rules = select_rules(VERIFY_RULES, rule_patterns or None, baseline=baseline,
                              controls=controls or None)
