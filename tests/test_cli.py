@@ -419,3 +419,11 @@ def test_empty_resources_is_not_a_template(tmp_path):
     p.write_text('{"Resources": {}}')
     r = run("check", str(p))
     assert r.exit_code == 2 and "the Resources mapping is empty" in r.output
+
+
+def test_a_parameter_given_twice_is_a_usage_error(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    r = run("check", str(p), "--no-cfn-lint", "--parameter", "A=1", "--parameter", "A=2")
+    assert r.exit_code == 2
+    assert r.output == "govcdk: error: --parameter A: given twice ('1' and '2'); give each parameter once\n"

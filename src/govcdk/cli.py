@@ -215,11 +215,16 @@ def _prepare_outdir(outdir: Path) -> None:
 
 
 def _parse_parameters(values: Sequence[str]) -> dict[str, str]:
+    """``--parameter KEY=VALUE`` items -> ``{KEY: VALUE}``. Raises :class:`UsageError` for an
+    item without ``=`` or a key, and for a key given twice (one value would win silently)."""
     out: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--parameter {item!r}: expected KEY=VALUE")
+        if key in out and out[key] != value:
+            raise UsageError(f"--parameter {key}: given twice ({out[key]!r} and {value!r}); give "
+                             "each parameter once")
         out[key] = value
     return out
 

@@ -112,6 +112,17 @@ def parse_document(value: Any, path: Path, label: str = "") -> Document | CheckR
     return Document(value, path, label)
 
 
+def document_mapping(value: Any, path: Path, label: str = "") -> Any:
+    """A resolved policy document as rules that read it directly want it: a JSON string
+    (CloudFormation accepts one for a ``Json`` property, e.g. ``PolicyDocument: !Sub '{...}'``)
+    parsed into its mapping; a mapping, ``None`` or an :class:`Unknown` as they are; a
+    :class:`CheckResult` (UNKNOWN or FAIL, as :func:`parse_document`) for what cannot be read."""
+    if isinstance(value, str):
+        doc = parse_document(value, path, label)
+        return doc.value if isinstance(doc, Document) else doc
+    return value
+
+
 def statements(doc: Document) -> Iterator[Statement | CheckResult]:
     """The statements of a document, or results for those that cannot be read."""
     raw = doc.value.get("Statement")

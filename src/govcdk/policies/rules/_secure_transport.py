@@ -23,6 +23,7 @@ import fnmatch
 from typing import Any, Iterable
 
 from ..helpers import describe, literal, raw_ref_ids, refs_in
+from ..iam_documents import document_mapping
 from ..model import CheckResult, Status
 from ..resolver import Unknown
 
@@ -142,7 +143,11 @@ def statement_verdict(stmt: Any, needed: tuple[str, ...], covers: Any) -> bool |
 
 
 def document_result(doc: Any, needed: tuple[str, ...], covers: Any, name: str) -> CheckResult:
-    """Verdict on one resolved policy document ``name`` (e.g. ``"topic policy P"``)."""
+    """Verdict on one resolved policy document ``name`` (e.g. ``"topic policy P"``), a
+    mapping or a JSON string."""
+    doc = document_mapping(doc, (), name)
+    if isinstance(doc, CheckResult):            # a JSON string that cannot be read
+        return CheckResult(doc.status, doc.message)
     if isinstance(doc, Unknown):
         return CheckResult.unknown(f"{name} PolicyDocument cannot be resolved: {doc.reason}")
     statements = doc.get("Statement") if isinstance(doc, dict) else None

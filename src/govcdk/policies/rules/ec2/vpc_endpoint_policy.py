@@ -25,12 +25,12 @@ Not checked here: whether the endpoints a private workload needs exist (NET-6's 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...helpers import bool_setting, describe, literal
+from ...iam_documents import document_mapping
 from ...model import CheckResult, Rule, Severity
-from ...resolver import Unknown, is_opaque
+from ...resolver import Unknown
 
 RESTRICTING_KEYS = frozenset({
     "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn",
@@ -91,11 +91,9 @@ def _restricting(condition: Any) -> bool | Unknown:
 
 
 def _policy_results(policy: Any, path: tuple[str | int, ...]) -> list[CheckResult]:
-    if isinstance(policy, str) and not is_opaque(policy):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return [CheckResult.unknown("PolicyDocument is a string that is not JSON", path)]
+    policy = document_mapping(policy, path)     # a JSON string, parsed (opaque parts too)
+    if isinstance(policy, CheckResult):
+        return [policy]
     if isinstance(policy, Unknown):
         return [CheckResult.unknown(f"PolicyDocument cannot be resolved: {policy.reason}", path)]
     if not isinstance(policy, dict):

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from ...helpers import as_bool, describe, raw_ref_ids
+from ...iam_documents import document_mapping
 from ...model import CheckResult, Rule, Severity, Status
 from ...resolver import AttrRef, ResourceRef, Unknown, partition_for_region
 from ._buckets import find_bucket, foreign_naming, label
@@ -125,8 +126,11 @@ def _condition(cond: Any) -> str | Unknown | None:
 
 def _judge(ctx: Any, bucket: Any, policy: Any) -> CheckResult:
     path = ("Properties",)
-    doc = policy.properties.get("PolicyDocument")
     name = label(ctx, policy)
+    doc = document_mapping(policy.properties.get("PolicyDocument"),
+                           ("Properties", "PolicyDocument"), f"bucket policy {name}")
+    if isinstance(doc, CheckResult):            # a JSON string that cannot be read
+        return CheckResult(doc.status, doc.message, path)
     if isinstance(doc, Unknown):
         return CheckResult.unknown(f"bucket policy {name} PolicyDocument cannot be resolved: "
                                    f"{doc.reason}", path)
