@@ -125,14 +125,15 @@ def test_folding_worst_status_messages_and_paths(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", TEMPLATE)
     report = check([path], rules=[make_rule(fold_check)])
     f = finding(report, "GOV-TEST-001", "ByParam")
-    assert f.status == Status.UNKNOWN
+    assert f.status == Status.FAIL          # a definite failure outranks "cannot tell"
     assert f.property_path == "Properties.List[0].X"
     assert f.paths == ("Properties.List[0].X", "Properties.List[1].X")
     assert f.message == "Properties.List[0].X: bad one; Properties.List[1].X: cannot tell"
 
 
 def test_worst_status_order() -> None:
-    order = [Status.NOT_APPLICABLE, Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR]
+    # FAIL above UNKNOWN: --allow-unknown must never hide a definite failure beside an unknown
+    order = [Status.NOT_APPLICABLE, Status.PASS, Status.UNKNOWN, Status.FAIL, Status.ERROR]
     template = {"Resources": {"K": {"Type": "AWS::KMS::Key"}}}
     from govcdk.policies.loader import LoadedTemplate
     loaded = [LoadedTemplate(stack="s", path=Path("s.json"), template=template)]

@@ -348,9 +348,17 @@ def test_security_group_egress_null_or_unresolved() -> None:
 
 def test_db_cluster_with_an_unresolved_engine_mode() -> None:
     """GOV-RDS-002: without StorageEncrypted, an Aurora Serverless v1 cluster is encrypted and
-    any other is not; with EngineMode unresolved that cannot be told (UNKNOWN; it raised)."""
+    any other is not; with EngineMode unresolved that cannot be told (UNKNOWN; it raised).
+    Without KmsKeyId the key is aws/rds either way: that definite failure is the verdict."""
     verdicts = _verdicts({"Resources": {"Db": {"Type": "AWS::RDS::DBCluster", "Properties": {
         "Engine": "aurora-postgresql", "EngineMode": {"Ref": "Nope"}}}}}, "GOV-RDS-002")
+    status, message = verdicts[("GOV-RDS-002", "Db")]
+    assert status == "FAIL" and "EngineMode cannot be resolved" in message
+    assert "KmsKeyId not set" in message
+    verdicts = _verdicts({"Resources": {"Db": {"Type": "AWS::RDS::DBCluster", "Properties": {
+        "Engine": "aurora-postgresql", "EngineMode": {"Ref": "Nope"},
+        "KmsKeyId": "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}}},
+        "GOV-RDS-002")
     status, message = verdicts[("GOV-RDS-002", "Db")]
     assert status == "UNKNOWN" and "EngineMode cannot be resolved" in message
 

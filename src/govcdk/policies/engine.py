@@ -10,7 +10,9 @@
 - a ``template``-scope rule's ``check(ctx)`` returns ``{logical_id: CheckResult | [CheckResult]}``.
 
 Results are folded into ONE :class:`Finding` per (rule, resource): the worst status wins
-(ERROR > UNKNOWN > FAIL > PASS > NOT_APPLICABLE), the message joins the failing messages,
+(ERROR > FAIL > UNKNOWN > PASS > NOT_APPLICABLE: a definite failure is the verdict even beside
+values that cannot be resolved, so ``--allow-unknown`` never hides it), the message joins the
+failing messages,
 ``property_path`` is the first failing path (``Properties.SecurityGroupIngress[0].CidrIp``) and
 ``paths`` lists them all. A check that raises becomes an ERROR finding, never a crash.
 ``AWS::CDK::Metadata`` resources are skipped; resources whose ``Condition`` is false are
@@ -122,8 +124,8 @@ _RANK = {
     Status.NOT_APPLICABLE: 0,
     Status.PASS: 1,
     Status.SUPPRESSED: 2,
-    Status.FAIL: 3,
-    Status.UNKNOWN: 4,
+    Status.UNKNOWN: 3,
+    Status.FAIL: 4,      # a definite failure outranks "cannot tell": --allow-unknown never hides it
     Status.ERROR: 5,
 }
 

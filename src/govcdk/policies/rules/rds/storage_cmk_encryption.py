@@ -11,7 +11,8 @@ Checked: ``StorageEncrypted`` true and ``KmsKeyId`` a customer-managed key
 an ``aurora*`` engine is NOT_APPLICABLE (its cluster decides). A database restored from a snapshot or created as a read
 replica (``DBSnapshotIdentifier``, ``SourceDBInstanceIdentifier``, ``SnapshotIdentifier``,
 ``SourceDBClusterIdentifier``) without ``StorageEncrypted`` inherits the source's encryption,
-which the template does not show: UNKNOWN unless ``KmsKeyId`` names a customer-managed key.
+which the template does not show: UNKNOWN unless ``KmsKeyId`` names a customer-managed key;
+without ``KmsKeyId`` it keeps its source's key too (UNKNOWN, not the aws/rds default).
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     elif encrypted is not True:
         out.append(CheckResult.failed(f"StorageEncrypted is {describe(raw)}: storage is not "
                                       f"encrypted", path))
+    source = next((s for s in SOURCES if props.get(s) is not None), None)
+    if source is not None and props.get("KmsKeyId") is None and encrypted is not False:
+        # a restored database or replica keeps its source's key unless KmsKeyId names one
+        key = CheckResult.unknown(f"KmsKeyId not set: the database takes the KMS key of its "
+                                  f"source ({source}), which the template does not show",
+                                  ("Properties", "KmsKeyId"))
     return with_key(out, key, props.get("KmsKeyId"))
 
 
