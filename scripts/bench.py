@@ -188,9 +188,14 @@ def govcdk_output(expected_templates: int):
             return (f"checked {len(templates)} templates and refused {len(refused)} files, "
                     f"expected {expected_templates}")
         timing.resources = sum(int(t.get("resource_count") or 0) for t in templates)
+        flagged = {e.get("path") for e in report.get("input_errors") or []} & checked
+        notes = []
         if refused:
-            timing.note = (f"{len(refused)} file(s) refused as input errors (exit 2), as "
-                           f"CloudFormation would")
+            notes.append(f"{len(refused)} file(s) refused as input errors (exit 2), as "
+                         f"CloudFormation would")
+        if flagged:
+            notes.append(f"{len(flagged)} checked with references CloudFormation refuses")
+        timing.note = "; ".join(notes)
         return None
     return check
 

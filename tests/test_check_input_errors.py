@@ -159,6 +159,34 @@ def test_the_text_report_lists_the_input_error_and_the_findings(tmp_path):
     assert "Result: 1 failing finding, 1 input error (not checked)" in r.stdout
 
 
+def test_a_reference_cloudformation_refuses_exits_2_and_the_template_is_still_checked(tmp_path):
+    """Break test: a Ref to nothing made findings UNKNOWN, and with --allow-unknown the
+    template passed with exit 0 although CloudFormation refuses it. Now it is an input error
+    (exit 2, whatever --allow-unknown says) and the rest of the template is checked."""
+    sg = tmp_path / "refs.yaml"
+    sg.write_text(GOOD + "        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: !Ref Nowhere}\n"
+                  "  Other:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n"
+                  "      GroupDescription: !Sub '${Missing}-sg'\n")
+    result = run("check", str(sg), "--no-cfn-lint", "--rule", "GOV-EC2-003", "--format", "json",
+                 "--allow-unknown")
+    assert result.exit_code == 2, result.output
+    report, _ = json.JSONDecoder().raw_decode(result.stdout)
+    assert [t["stack"] for t in report["templates"]] == ["refs"]        # still checked
+    verdicts = {f["logical_id"]: f["status"] for f in report["findings"]}
+    assert verdicts == {"OpenSg": "FAIL", "Other": "PASS"}               # tcp/22 from 0.0.0.0/0
+    assert [(e["logical_id"], e["kind"], e["checked"], e["line"], e["location"])
+            for e in report["input_errors"]] == [
+        ("OpenSg", "reference", True, 8, "Resources.OpenSg.Properties.SecurityGroupIngress[1].CidrIp"),
+        ("Other", "reference", True, 12, "Resources.Other.Properties.GroupDescription")]
+    assert report["input_errors"][0]["message"] == (
+        "resource OpenSg: Properties.SecurityGroupIngress[1].CidrIp: Ref to 'Nowhere', which is not "
+        "a parameter, a resource or a pseudo parameter (AWS::Region, AWS::Partition, "
+        "AWS::AccountId...); CloudFormation refuses the template (the rest of it was checked)")
+    text = run("check", str(sg), "--no-cfn-lint", "--rule", "GOV-EC2-003").stdout
+    assert text.splitlines()[0] == "Input errors: 2 (0 not checked)"
+    assert "Result: 1 failing finding, 2 input errors (0 not checked)" in text
+
+
 def test_every_problem_of_one_file_is_listed(tmp_path):
     result, report, bad = check_json(
         tmp_path, "bad.yaml",

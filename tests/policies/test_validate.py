@@ -36,12 +36,50 @@ def test_references_that_are_not_dependencies() -> None:
             "C": topic(Properties={"TopicName": {"Ref": "A"}})},
         "Outputs": {"O": {"Value": {"Fn::GetAtt": ["C", "TopicName"]}}},
     }
+    assert kinds(template) == [("reference", "A")]     # ${Nope}: declared nowhere, no edge
+    template["Resources"]["A"]["Properties"]["DisplayName"] = {"Fn::Sub": "${!A}-${AWS::Region}"}
     assert kinds(template) == []
     # ${X} shadowed by the variable map even when X is a resource name
     template["Resources"]["A"]["Properties"]["TopicName"] = {"Fn::Sub": ["${C}", {"C": "lit"}]}
     assert kinds(template) == []
     template["Resources"]["A"]["Properties"]["TopicName"] = {"Fn::Sub": "${C.TopicName}"}
     assert kinds(template) == [("circular", "A")]
+
+
+def test_references_cloudformation_refuses_leave_the_template_checkable() -> None:
+    """Each reference to nothing, with its logical ID and location (cfn-lint's E1012, E1010,
+    E1019, E1028, E8002, E3005, E1017 find the same; the corpus test compares them)."""
+    template = {
+        "Parameters": {"P": {"Type": "String"}},
+        "Conditions": {"C": {"Fn::Equals": [{"Ref": "P"}, "x"]},
+                       "R": {"Fn::Equals": [{"Ref": "A"}, "x"]},
+                       "N": {"Condition": "Nowhere"}},
+        "Resources": {
+            "A": topic(DependsOn=["Ghost"], Condition="Missing", Metadata={"M": {"Ref": "Gone"}},
+                       Properties={"TopicName": {"Fn::If": ["C", "a"]},
+                                   "DisplayName": {"Fn::If": ["Undeclared", "a", "b"]},
+                                   "KmsMasterKeyId": {"Fn::GetAtt": ["Phantom", "Arn"]},
+                                   "Tags": [{"Key": {"Ref": ["P"]}, "Value": {"Ref": "AWS::Bogus"}},
+                                            {"Key": "k", "Value": {"Fn::Select": [2, ["a", "b"]]}},
+                                            {"Key": "j", "Value": {"Fn::Select": ["1", ["a", "b"]]}}]}),
+            "B": topic(Properties={"TopicName": {"Fn::Sub": "${P}-${A.TopicName}-${AWS::StackName}"}})},
+        "Outputs": {"O": {"Value": {"Ref": "A"}, "Condition": "AlsoMissing"}},
+    }
+    found = problems(template, "t.json")
+    assert all(p.kind == "reference" and p.checked for p in found)
+    assert [(p.logical_id, p.location) for p in found] == [
+        ("A", "Resources.A.DependsOn"), ("A", "Resources.A.Condition"),
+        ("A", "Resources.A.Metadata.M"), ("A", "Resources.A.Properties.TopicName"),
+        ("A", "Resources.A.Properties.DisplayName"), ("A", "Resources.A.Properties.KmsMasterKeyId"),
+        ("A", "Resources.A.Properties.Tags[0].Key"), ("A", "Resources.A.Properties.Tags[0].Value"),
+        ("A", "Resources.A.Properties.Tags[1].Value"), ("O", "Outputs.O.Condition"),
+        ("R", "Conditions.R.Fn::Equals[0]"), ("N", "Conditions.N")]
+    assert "Fn::If takes [condition name, value if true, value if false], not a list of 2" in found[3].message
+    assert "Fn::Select index 2 is outside the list of 2 item(s)" in found[8].message
+    assert found[0].message.endswith("CloudFormation refuses the template (the rest of it was checked)")
+    # a template with a Transform may gain names (SAM) or forms (language extensions): not judged
+    assert all(p.kind != "reference"
+               for p in problems({**template, "Transform": "AWS::LanguageExtensions"}, "t.json"))
 
 
 def test_every_branch_of_fn_if_and_metadata_count() -> None:

@@ -39,6 +39,10 @@ class InputProblem:
       (:data:`govcdk.policies.validate.MAX_RESOURCES`);
     - ``"manifest"``: a cloud assembly manifest that is broken or names a missing template.
     - ``"nested"``: a nested stack's template, not checked because its parent could not be.
+    - ``"reference"``: a reference CloudFormation refuses (a ``Ref``, ``Fn::GetAtt``,
+      ``Fn::Sub`` variable, ``DependsOn`` or condition naming nothing declared; a malformed
+      ``Fn::If``; a literal ``Fn::Select`` past its list). The template is still checked
+      (``checked`` is True): what the reference feeds is UNKNOWN in the findings.
 
     ``line`` is the 1-based line of the problem when known; ``location`` the template path of
     it (``Resources.Bucket.Properties.BucketName``), ``""`` when the whole file is concerned.
@@ -50,15 +54,18 @@ class InputProblem:
     kind: str = "not-a-template"
     line: int | None = None
     location: str = ""
+    checked: bool = False
 
     def describe(self) -> str:
         """``"<path>: <message>"``, the one-line form printed on the terminal."""
         return f"{self.path}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"path", "message", "logical_id", "kind", "line", "location"}``."""
+        """``{"path", "message", "logical_id", "kind", "line", "location", "checked"}``
+        (``checked``: whether the rest of the template was checked all the same)."""
         return {"path": self.path, "message": self.message, "logical_id": self.logical_id,
-                "kind": self.kind, "line": self.line, "location": self.location}
+                "kind": self.kind, "line": self.line, "location": self.location,
+                "checked": self.checked}
 
 
 class PolicyError(Exception):

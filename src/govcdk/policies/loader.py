@@ -72,7 +72,7 @@ class LoadedTemplate:
     of its ``AWS::CloudFormation::Stack`` resource in the parent). ``manifest`` is the cloud
     assembly manifest that names the template (None for a plain file); ``nested_missing``
     says, for each ``AWS::CloudFormation::Stack`` resource of an assembly template whose nested
-    template could not be loaded, why.
+    template could not be loaded, why; ``problems`` the input errors that left it checkable.
     """
 
     stack: str
@@ -87,6 +87,9 @@ class LoadedTemplate:
     nested_id: str | None = None
     manifest: Path | None = None
     nested_missing: dict[str, str] = field(default_factory=dict)
+    problems: tuple[InputProblem, ...] = field(default=(), compare=False)
+    """Input errors found in the template that leave it checkable (``InputProblem.checked``:
+    references CloudFormation refuses); reported with the run's other input errors."""
     _key_lines: tuple[Any, dict[Any, int | None]] | None = field(
         default=None, init=False, repr=False, compare=False)
     """(the ``Resources`` mapping, line of each of its keys), built on first use."""
@@ -388,9 +391,9 @@ def _ancestors(t: LoadedTemplate) -> list[Path]:
 
 def _load_template_file(path: Path, *, stack: str, region: str = DEFAULT_REGION,
                         account: str | None = None) -> LoadedTemplate:
-    template = _decode(path)
+    template, problems = _decode(path)
     return LoadedTemplate(stack=stack, path=path, template=template, region=region,
-                          account=account)
+                          account=account, problems=problems)
 
 
 def _kind(value: Any) -> str:
@@ -422,7 +425,9 @@ def _quiet_decoder() -> Iterator[None]:
             lg.disabled = disabled
 
 
-def _decode(path: Path) -> Mapping[str, Any]:
+def _decode(path: Path) -> tuple[Mapping[str, Any], tuple[InputProblem, ...]]:
+    """The decoded template and the problems found in it that leave it checkable
+    (``InputProblem.checked``); raises :class:`InputError` for any other."""
     def bad(why: str, kind: str = "not-a-template") -> InputError:
         return _refuse(path, f"not a CloudFormation template: {why}", kind)
 
@@ -470,6 +475,6 @@ def _decode(path: Path) -> Mapping[str, Any]:
     if not template["Resources"]:
         raise bad("the Resources mapping is empty (CloudFormation requires at least one resource)")
     found = validate.problems(template, path, lambda p: _walk_line(template, p, None))
-    if found:
-        raise InputError.of(found)
-    return template
+    if any(not p.checked for p in found):
+        raise InputError.of([p for p in found if not p.checked])
+    return template, tuple(found)

@@ -178,8 +178,10 @@ def check_loaded(templates: Sequence[LoadedTemplate], selection: Selection, *,
                                     all_allowed_values=all_allowed_values,
                                     known_rules=selection.pack,
                                     rule_parameters=selection.resolved, today=today)
-    report.input_errors[:0] = list(problems)
-    refused = {str(p.path) for p in report.input_errors}  # e.g. Fn::ForEach beyond 500 resources
+    # the templates' own problems that left them checkable (references CloudFormation refuses)
+    report.input_errors[:0] = list(problems) + [p for t in templates for p in t.problems]
+    refused = {str(p.path) for p in report.input_errors   # e.g. Fn::ForEach beyond 500 resources
+               if not p.checked}
     checked = [(t.stack, t.path, t.template) for t in templates if str(t.path) not in refused]
     if "cfn-lint" in chosen:
         from govcdk.scanners import cfnlint

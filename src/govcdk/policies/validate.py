@@ -18,7 +18,10 @@ What is refused (AWS CloudFormation User Guide: "CloudFormation quotas", "Resour
   defines (:data:`INTRINSIC_FUNCTIONS`), in ``Resources``, ``Outputs`` or ``Conditions``;
 - resources that depend on each other in a cycle through ``Ref``, ``Fn::GetAtt``, ``Fn::Sub``
   or ``DependsOn`` (in every branch of ``Fn::If``, as CloudFormation and cfn-lint's E3004 build
-  the dependency graph), and conditions that refer to each other in a cycle.
+  the dependency graph), and conditions that refer to each other in a cycle;
+- in a template without ``Transform``, references to nothing (:func:`_unresolved_references`):
+  a ``Ref``, ``Fn::Sub`` variable, ``DependsOn``, ``Fn::GetAtt`` or condition name that the
+  template does not declare, a malformed ``Fn::If``, a literal ``Fn::Select`` past its list.
 
 A template with a ``Transform`` other than ``AWS::LanguageExtensions`` and
 ``AWS::Serverless-2016-10-31`` is processed by a macro that may accept any shape, so only the
@@ -154,8 +157,135 @@ def problems(template: Mapping[str, Any], path: Path | str,
                 logical_id=str(lid), kind="resource", line=lines(loc + ("Type",)),
                 location=render(loc + ("Type",))))
     out.extend(_unknown_functions(template, where, lines))
+    if "Transform" not in template:     # SAM and language extensions add names and forms
+        out.extend(_unresolved_references(template, where, lines))
     out.extend(_resource_cycles(resources, where, lines))
     out.extend(_condition_cycles(template.get("Conditions"), where, lines))
+    return out
+
+
+PSEUDO_PARAMETERS = frozenset({
+    "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
+    "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"})
+"""CloudFormation's pseudo parameters (AWS CloudFormation User Guide, "Pseudo parameters
+reference"); a ``Ref`` to any other ``AWS::`` name is refused."""
+
+
+def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineOf
+                           ) -> list[InputProblem]:
+    """References CloudFormation refuses when it validates the template ("Unresolved resource
+    dependencies", "Template format error"), as cfn-lint's E1012, E1010, E1019, E1028, E8002,
+    E3005 and E1017 find them: a ``Ref``, ``Fn::Sub`` variable or ``DependsOn`` naming nothing
+    declared; ``Fn::GetAtt`` on something that is not a resource; ``Fn::If`` without exactly
+    a condition name and two values, or naming an undeclared condition; a ``Condition`` naming
+    an undeclared condition; in ``Conditions``, a ``Ref`` to a resource; ``Fn::Select`` of a
+    literal index past the end of a literal list. Only for a template without ``Transform``."""
+    params = template.get("Parameters")
+    params = set(params) if isinstance(params, Mapping) else set()
+    resources = template.get("Resources")
+    resources = {str(k) for k in resources} if isinstance(resources, Mapping) else set()
+    conds = template.get("Conditions")
+    conds = {str(k) for k in conds} if isinstance(conds, Mapping) else set()
+    out: list[InputProblem] = []
+    what = {"Resources": "resource", "Outputs": "output", "Conditions": "condition"}
+
+    def add(section: str, name: str, p: tuple[str | int, ...], message: str) -> None:
+        at = render(p[2:])
+        out.append(InputProblem(
+            where, f"{what[section]} {name}{': ' + at if at else ''}: {message}; CloudFormation "
+                   f"refuses the template (the rest of it was checked)",
+            logical_id=str(name), kind="reference", line=lines(p), location=render(p),
+            checked=True))
+
+    def known(name: Any, *, resource_ok: bool = True) -> bool:
+        return isinstance(name, str) and (name in params or name in PSEUDO_PARAMETERS
+                                          or (resource_ok and name in resources))
+
+    declared = ("a parameter, a resource or a pseudo parameter (AWS::Region, AWS::Partition, "
+                "AWS::AccountId...)")
+    for section in CHECKED_SECTIONS:
+        body = template.get(section)
+        if not isinstance(body, Mapping):
+            continue
+        for name, value in body.items():
+            if not isinstance(name, str):
+                continue
+            if section == "Resources" and isinstance(value, Mapping):
+                depends = value.get("DependsOn")
+                for target in depends if isinstance(depends, list) else [depends]:
+                    if isinstance(target, str) and target not in resources:
+                        add(section, name, (section, name, "DependsOn"),
+                            f"DependsOn {target!r}, which is not a resource of the template")
+            if section in ("Resources", "Outputs") and isinstance(value, Mapping):
+                cond = value.get("Condition")
+                if isinstance(cond, str) and cond not in conds:
+                    add(section, name, (section, name, "Condition"),
+                        f"Condition {cond!r} is not declared in Conditions")
+                # Metadata counts (CloudFormation resolves it, as AWS::CloudFormation::Init
+                # shows, and builds dependencies from it); DependsOn and Condition are names
+                value = {k: v for k, v in value.items() if k not in ("DependsOn", "Condition")}
+            for p, node in _walk(value, (section, name)):
+                key = _one_key(node)
+                if key is None:
+                    continue
+                arg = node[key]
+                if key == "Ref":
+                    if section == "Conditions" and isinstance(arg, str) and arg in resources:
+                        add(section, name, p, f"Ref to resource {arg!r}: conditions may refer "
+                                              f"only to parameters and pseudo parameters")
+                    elif not isinstance(arg, str):
+                        add(section, name, p, f"Ref takes the name of {declared}, not "
+                                              f"{_kind(arg)}")
+                    elif not known(arg):
+                        add(section, name, p, f"Ref to {arg!r}, which is not {declared}")
+                elif key == "Condition" and section == "Conditions":
+                    if isinstance(arg, str) and arg not in conds:
+                        add(section, name, p, f"Condition {arg!r} is not declared in "
+                                              f"Conditions")
+                elif key == "Fn::GetAtt":
+                    target = arg.split(".", 1)[0] if isinstance(arg, str) else \
+                        arg[0] if isinstance(arg, list) and arg else None
+                    if isinstance(target, str) and target not in resources:
+                        add(section, name, p, f"Fn::GetAtt on {target!r}, which is not a "
+                                              f"resource of the template")
+                elif key == "Fn::If":
+                    if not isinstance(arg, list) or len(arg) != 3:
+                        add(section, name, p, f"Fn::If takes [condition name, value if true, "
+                                              f"value if false], not {_kind(arg)}"
+                                              + (f" of {len(arg)}" if isinstance(arg, list)
+                                                 else ""))
+                    elif isinstance(arg[0], str) and arg[0] not in conds:
+                        add(section, name, p, f"Fn::If names condition {arg[0]!r}, which is "
+                                              f"not declared in Conditions")
+                elif key == "Fn::Sub":
+                    text, local = (arg, {}) if isinstance(arg, str) else \
+                        (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (None, {})
+                    if not isinstance(text, str):
+                        continue
+                    from .resolver import sub_variables
+                    local = local if isinstance(local, Mapping) else {}
+                    for var in sub_variables(text):
+                        if var in local:
+                            continue
+                        head = var.split(".", 1)[0] if "." in var and not var.startswith("AWS::") \
+                            else None
+                        if head is not None and head in resources:
+                            continue
+                        if head is None and known(var):
+                            continue
+                        add(section, name, p, f"Fn::Sub variable ${{{var}}} is not {declared}, "
+                                              f"a resource attribute (${{Resource.Attr}}) or a "
+                                              f"variable of the Fn::Sub mapping")
+                elif key == "Fn::Select":
+                    if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list) \
+                            and not any(isinstance(i, Mapping) for i in arg[1]):
+                        index = arg[0]
+                        if isinstance(index, str) and index.strip().isdigit():
+                            index = int(index)
+                        if isinstance(index, int) and not isinstance(index, bool) \
+                                and not 0 <= index < len(arg[1]):
+                            add(section, name, p, f"Fn::Select index {arg[0]} is outside the "
+                                                  f"list of {len(arg[1])} item(s)")
     return out
 
 

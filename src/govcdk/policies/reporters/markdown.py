@@ -72,8 +72,9 @@ LEGEND = ("Each cell counts findings as `passed / failing / suppressed`. Failing
           "resource's `Metadata`. Findings that do not apply are not counted; `-` means no rule "
           "of that control found anything to check in that stack.")
 
-INPUT_ERRORS = ("These inputs were not checked at all, so the counts below do not cover them; "
-                "`govcdk check` exits 2 until they are fixed.")
+INPUT_ERRORS = ("These inputs were not checked at all, so the counts below do not cover them "
+                "(where an error says the rest of the template was checked, what it feeds is "
+                "UNKNOWN); `govcdk check` exits 2 until they are fixed.")
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>&])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")

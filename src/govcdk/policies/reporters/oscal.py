@@ -157,7 +157,8 @@ def _input_observation(p: InputProblem, ident: str, tool: str, template_uuid: st
     where = f"{p.path} {p.logical_id}".strip()
     return {
         "uuid": ident,
-        "title": _line(f"Input error: {where} not checked"),
+        "title": _line(f"Input error: {where} " + ("(the rest of the template checked)"
+                                                    if p.checked else "not checked")),
         "description": p.describe(),
         "props": props,
         "methods": ["TEST"],
@@ -165,9 +166,13 @@ def _input_observation(p: InputProblem, ident: str, tool: str, template_uuid: st
         "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
         "subjects": [{"subject-uuid": template_uuid, "type": "resource", "title": _line(where)}],
         "relevant-evidence": [{"href": f"#{template_uuid}",
-                               "description": f"Template {p.path} (not checked)."}],
+                               "description": f"Template {p.path} "
+                                              + ("(checked in part)." if p.checked
+                                                 else "(not checked).")}],
         "collected": when,
-        "remarks": "The input could not be checked at all, so no rule judged it.",
+        "remarks": ("CloudFormation refuses this reference; the rest of the template was "
+                    "checked and what the reference feeds is UNKNOWN." if p.checked else
+                    "The input could not be checked at all, so no rule judged it."),
     }
 
 

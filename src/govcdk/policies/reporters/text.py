@@ -39,9 +39,18 @@ _ORDER = [Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.SUPPRES
 _SHORT = {Status.NOT_APPLICABLE: "N/A", Status.SUPPRESSED: "SUPPR."}
 
 
+def _not_checked(report: Report) -> str:
+    """`` (not checked)`` when no input with an error was checked; `` (k not checked)`` when
+    some were checked all the same (``InputProblem.checked``)."""
+    unchecked = sum(not p.checked for p in report.input_errors)
+    if unchecked == len(report.input_errors):
+        return " (not checked)"
+    return f" ({unchecked} not checked)"
+
+
 def _print_input_errors(report: Report, console: Console) -> None:
     """One unwrapped line per input error (paths and messages stay whole for copying)."""
-    console.print(Text(f"Input errors: {len(report.input_errors)} (not checked)",
+    console.print(Text(f"Input errors: {len(report.input_errors)}{_not_checked(report)}",
                        style="bold magenta"))
     for p in report.input_errors:
         console.print(Text("  error: ", style="bold magenta") + Text(p.describe()),
@@ -175,7 +184,7 @@ def render_text(report: Report, console: Console, *, show_passed: bool = False) 
     style = "bold red" if failing or errors else "bold green"
     result = f"Result: {failing} failing finding{'s' if failing != 1 else ''}"
     if errors:
-        result += f", {errors} input error{'s' if errors != 1 else ''} (not checked)"
+        result += f", {errors} input error{'s' if errors != 1 else ''}{_not_checked(report)}"
     console.print(Text(result, style=style)
                   + Text(" (" + ", ".join(f"{s.value} {counts[s.value]}" for s in _ORDER) + ")"))
 
