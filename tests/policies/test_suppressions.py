@@ -79,7 +79,7 @@ def test_valid_entry_keeps_every_field_and_normalizes_whitespace() -> None:
 @pytest.mark.parametrize("entry, message", [
     (_entry(expires="2025/06/30"), "expires must be a date YYYY-MM-DD"),
     (_entry(expires="2025-02-30"), "expires must be a date YYYY-MM-DD"),
-    (_entry(expires=datetime.datetime(2025, 6, 30, 12)), "not a date-time"),
+    (_entry(expires=datetime.datetime(2025, 6, 30, 12)), r"not a date-time: 2025-06-30T12:00:00$"),
     (_entry(expiry="2025-06-30"), "unknown key.*expiry.*allowed: id, reason, expires, poam, wildcard"),
     (_entry(poam=""), "poam must be a non-empty string"),
     (_entry(wildcard=7), "wildcard must be a non-empty string"),
@@ -119,6 +119,25 @@ def test_expiry_is_inclusive() -> None:
     s = supp.validate_entry(_entry(expires="2025-06-01"), supp.severity_lookup(SEVERITIES))
     assert not supp.expired(s, datetime.date(2025, 6, 1))
     assert supp.expired(s, datetime.date(2025, 6, 2))
+
+
+def test_a_high_suppression_holds_at_most_a_year_ahead() -> None:
+    """Break test: expires 9999-12-31 on a HIGH rule was accepted, no expiry in all but name.
+    A HIGH or CRITICAL acknowledgement may reach at most 365 days past the day of the check;
+    beyond, the finding keeps failing and says why. MEDIUM and LOW ones have no horizon."""
+    lookup = supp.severity_lookup(SEVERITIES)
+    fail = CheckResult.failed("rotation off", ("Properties", "EnableKeyRotation"))
+    for expires, status in (("2026-06-01", Status.SUPPRESSED),     # TODAY + 365 days
+                            ("2026-06-02", Status.FAIL), ("9999-12-31", Status.FAIL)):
+        s = supp.validate_entry(_entry(id="GOV-S3-001", expires=expires), lookup)
+        applied = supp.apply([fail], "GOV-S3-001", [s], TODAY)
+        assert applied.results[0].status is status, expires
+        if status is Status.FAIL:
+            assert ("more than 365 days ahead: a HIGH or CRITICAL finding is acknowledged for at "
+                    "most 365 days at a time") in applied.results[0].message
+            assert applied.used == {0}       # it matched: not reported as unused
+    low = supp.validate_entry(_entry(expires="9999-12-31"), lookup)   # GOV-LOGS-001: not HIGH
+    assert supp.apply([fail], "GOV-LOGS-001", [low], TODAY).results[0].status is Status.SUPPRESSED
 
 
 def test_error_results_are_never_suppressed() -> None:

@@ -102,7 +102,9 @@ class Suppression:
     ``id`` is a govcdk rule id (``GOV-KMS-001``) or a cfn-lint rule id (``W3010``); ``reason``
     says why the finding is accepted; ``expires`` is the last day it applies (None: no expiry,
     allowed only below severity HIGH); ``poam`` the POA&M item id, ``wildcard`` the one
-    wildcard it covers (see :class:`CheckResult`), both None when not given.
+    wildcard it covers (see :class:`CheckResult`), both None when not given. ``high`` says the
+    rule's severity is HIGH or CRITICAL: then ``expires`` may lie at most
+    :data:`govcdk.policies.suppressions.MAX_HIGH_EXPIRY_DAYS` days after the day of the check.
     """
 
     id: str
@@ -110,6 +112,7 @@ class Suppression:
     expires: date | None = None
     poam: str | None = None
     wildcard: str | None = None
+    high: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"id", "reason", "expires" (YYYY-MM-DD or null), "poam", "wildcard"}``; the same

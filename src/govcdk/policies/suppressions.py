@@ -22,7 +22,9 @@ same way, raising :class:`ValueError`):
   ``"TODO TODO TODO TODO "``).
 - ``expires``: an ISO date ``YYYY-MM-DD`` (YAML may give it unquoted; a date-time is refused).
   Required when the rule's severity is HIGH or CRITICAL (for cfn-lint: ``E`` rules, which the
-  scanner reports as HIGH). The suppression applies through that day and no longer.
+  scanner reports as HIGH), and then at most :data:`MAX_HIGH_EXPIRY_DAYS` days after the day
+  of the check (further out it does not apply). The suppression applies through that day and
+  no longer.
 - ``poam``: optional non-empty string. ``wildcard``: optional non-empty string.
 - No other key (a misspelt ``expiry`` would otherwise drop the date silently); no second entry
   with the same ``id`` and ``wildcard``.
@@ -68,6 +70,13 @@ MIN_REASON_CHARS = 20
 MIN_REASON_DISTINCT = 5
 ALLOWED_KEYS = ("id", "reason", "expires", "poam", "wildcard")
 EXPIRY_REQUIRED = frozenset({Severity.HIGH, Severity.CRITICAL})
+MAX_HIGH_EXPIRY_DAYS = 365
+"""The furthest ``expires`` of a HIGH or CRITICAL suppression, in days after the day of the
+check: a date further out (``9999-12-31``) is no expiry in all but name. FedRAMP reviews every
+accepted risk and POA&M item at least once a year (annual assessment; FedRAMP Continuous
+Monitoring Strategy Guide) and wants high risks remediated within 30 days, so an
+acknowledgement is renewed, with its reason, at least yearly. Beyond it the suppression does
+not apply and the finding says why."""
 NOT_SUPPRESSIBLE = frozenset({"ENGINE", SUPPRESSION_RULE_ID})
 CFN_LINT_ID = re.compile(r"^[EWI]\d{4}$")
 _CFN_LINT_SEVERITY = {"E": Severity.HIGH, "W": Severity.MEDIUM, "I": Severity.LOW}
@@ -116,7 +125,8 @@ def parse_date(value: Any, what: str = "expires") -> _dt.date:
     """An ISO ``YYYY-MM-DD`` string or a ``datetime.date`` (YAML's unquoted date) -> date.
     Raises :class:`ValueError` naming ``what`` and what is allowed."""
     if isinstance(value, _dt.datetime):
-        raise ValueError(f"{what} must be a date YYYY-MM-DD, not a date-time: {value!r}")
+        raise ValueError(f"{what} must be a date YYYY-MM-DD, not a date-time: "
+                         f"{value.isoformat()}")
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -172,7 +182,8 @@ def validate_entry(entry: Any, severity_of: Callable[[str], Severity | None]) ->
             raise ValueError(f"{key} must be a non-empty string when given, got {value!r}")
         out[key] = value.strip() if isinstance(value, str) else None
     return Suppression(id=rule_id, reason=" ".join(entry["reason"].split()), expires=expires,
-                       poam=out["poam"], wildcard=out["wildcard"])
+                       poam=out["poam"], wildcard=out["wildcard"],
+                       high=severity in EXPIRY_REQUIRED)
 
 
 @dataclass(frozen=True)
@@ -258,6 +269,13 @@ def covers(suppression: Suppression, rule_id: str, result: CheckResult) -> bool:
     return suppression.wildcard is None or f'"{suppression.wildcard}"' in result.message
 
 
+def too_far(suppression: Suppression, today: _dt.date) -> bool:
+    """True for a HIGH or CRITICAL suppression whose ``expires`` lies more than
+    :data:`MAX_HIGH_EXPIRY_DAYS` days after ``today``."""
+    return suppression.high and suppression.expires is not None and \
+        (suppression.expires - today).days > MAX_HIGH_EXPIRY_DAYS
+
+
 def expired(suppression: Suppression, today: _dt.date) -> bool:
     """True when ``today`` is after the suppression's last day."""
     return suppression.expires is not None and today > suppression.expires
@@ -289,7 +307,8 @@ def apply(results: Sequence[CheckResult], rule_id: str, suppressions: Sequence[S
             out.append(r)
             continue
         used.update(matching)
-        live = [i for i in matching if not expired(suppressions[i], today)]
+        live = [i for i in matching if not expired(suppressions[i], today)
+                and not too_far(suppressions[i], today)]
         if live:
             chosen = min(live, key=lambda i: (suppressions[i].wildcard is None, i))
             if suppressions[chosen] not in acks:
@@ -297,8 +316,12 @@ def apply(results: Sequence[CheckResult], rule_id: str, suppressions: Sequence[S
             out.append(CheckResult(Status.SUPPRESSED, r.message, r.path))
             continue
         notes = "; ".join(dict.fromkeys(
-            f"suppression expired on {suppressions[i].expires.isoformat()}"  # type: ignore[union-attr]
-            f" ({suppressions[i].reason})" for i in matching))
+            (f"suppression expired on {suppressions[i].expires.isoformat()}"  # type: ignore[union-attr]
+             if expired(suppressions[i], today) else
+             f"suppression expires {suppressions[i].expires.isoformat()}, more than "  # type: ignore[union-attr]
+             f"{MAX_HIGH_EXPIRY_DAYS} days ahead: a HIGH or CRITICAL finding is acknowledged "
+             f"for at most {MAX_HIGH_EXPIRY_DAYS} days at a time, so it does not apply")
+            + f" ({suppressions[i].reason})" for i in matching))
         out.append(CheckResult(r.status, f"{r.message} [{notes}]" if r.message else f"[{notes}]",
                                r.path))
     return Applied(out, tuple(acks), used)
