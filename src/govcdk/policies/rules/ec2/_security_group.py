@@ -45,11 +45,18 @@ INGRESS = Direction("ingress from", "ingress", "SourcePrefixListId")
 EGRESS = Direction("egress to", "egress", "DestinationPrefixListId")
 
 
+PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+"""IANA protocol numbers that EC2 security group rules also accept by name (Amazon EC2 API
+Reference, IpPermission ``IpProtocol``)."""
+
+
 def ports(rule: dict[str, Any]) -> str:
     """``"all protocols and ports"``, ``"tcp port 22"``, ``"tcp ports 0-65535"`` for a
     resolved rule mapping (for messages)."""
     proto = rule.get("IpProtocol")
     proto_text = str(proto).strip().lower() if isinstance(proto, (str, int)) else "?"
+    if proto_text in PROTOCOL_NAMES:        # IANA numbers EC2 accepts: tcp (6), not "6"
+        proto_text = f"{PROTOCOL_NAMES[proto_text]} ({proto_text})"
     if proto_text in ("-1", "all"):
         return "all protocols and ports"
     lo, hi = as_int(rule.get("FromPort")), as_int(rule.get("ToPort"))
