@@ -172,13 +172,17 @@ def archive_bucket(scope: Construct, id: str, *, bucket_name: str, key: kms.IKey
     )
 
 
-def check_retention(*, lock_mode: str, lock_days: int, online_days: int, storage_class: str,
-                    expiration_days: int | None, impact_level: str = "moderate") -> None:
-    """Raise :class:`ValueError` for retention settings below OMB M-21-31 or S3's limits: an
-    Object Lock period outside 365..36500 days (913..36500 at impact level ``high``: AU-9, no
-    one may delete an audit record before its 30 months end)."""
+def check_retention(*, lock_mode: str | None, lock_days: int, online_days: int, storage_class: str,
+                    expiration_days: int | None, impact_level: str = "moderate") -> str:
+    """The Object Lock mode to use (``lock_mode``, else compliance at impact level ``high`` and
+    governance below). Raises :class:`ValueError` for retention settings below OMB M-21-31 or
+    S3's limits: an Object Lock period outside 365..36500 days (913..36500 at impact level
+    ``high``: AU-9, no one may delete an audit record before its 30 months end), and governance
+    mode at ``high``."""
     def whole(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
+
+    lock_mode = lock_mode or ("compliance" if impact_level == "high" else "governance")
 
     if lock_mode not in LOCK_MODES:
         raise ValueError(f"object_lock_mode={lock_mode!r}: allowed {', '.join(LOCK_MODES)}")
@@ -203,3 +207,7 @@ def check_retention(*, lock_mode: str, lock_days: int, online_days: int, storage
                              "objects cannot be deleted while locked")
         if expiration_days <= online_days:
             raise ValueError(f"expiration_days={expiration_days} must be more than online_days={online_days}")
+    if impact_level == "high" and lock_mode != "compliance":
+        raise ValueError(f"object_lock_mode={lock_mode!r} at impact level high: allowed compliance "
+                         "only (AU-9: no one may delete audit records before retention ends)")
+    return lock_mode

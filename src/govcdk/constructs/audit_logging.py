@@ -178,13 +178,10 @@ class AuditLogging(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         _check_common(agency_code, impact_level)
-        mode = object_lock_mode or ("compliance" if impact_level == "high" else "governance")
-        buckets.check_retention(lock_mode=mode, lock_days=object_lock_days, online_days=online_days,
-                                storage_class=archive_storage_class, expiration_days=expiration_days,
-                                impact_level=impact_level)
-        if impact_level == "high" and mode != "compliance":
-            raise ValueError("object_lock_mode='governance' at impact level high: allowed compliance "
-                             "only (AU-9: no one may delete audit records before retention ends)")
+        mode = buckets.check_retention(
+            lock_mode=object_lock_mode, lock_days=object_lock_days, online_days=online_days,
+            storage_class=archive_storage_class, expiration_days=expiration_days,
+            impact_level=impact_level)
         if isinstance(log_retention_days, bool) or log_retention_days not in VALID_LOG_RETENTION_DAYS \
                 or log_retention_days < MIN_LOG_RETENTION_DAYS:
             raise ValueError(f"log_retention_days={log_retention_days!r}: allowed a CloudWatch Logs "

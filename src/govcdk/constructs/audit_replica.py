@@ -75,12 +75,10 @@ class AuditLogReplica(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         _check_common(agency_code, impact_level)
-        mode = object_lock_mode or ("compliance" if impact_level == "high" else "governance")
-        buckets.check_retention(lock_mode=mode, lock_days=object_lock_days, online_days=online_days,
-                                storage_class=archive_storage_class, expiration_days=expiration_days,
-                                impact_level=impact_level)
-        if impact_level == "high" and mode != "compliance":
-            raise ValueError("object_lock_mode='governance' at impact level high: allowed compliance only (AU-9)")
+        mode = buckets.check_retention(
+            lock_mode=object_lock_mode, lock_days=object_lock_days, online_days=online_days,
+            storage_class=archive_storage_class, expiration_days=expiration_days,
+            impact_level=impact_level)
         govcloud.check_stack_region(stack.region)
         if not govcloud.is_govcloud(source_region) or source_region == stack.region:
             raise ValueError(f"source_region={source_region!r}: allowed the other GovCloud Region, "
