@@ -261,6 +261,14 @@ def test_output_never_overwrites_what_the_user_wrote(tmp_path):
         f"govcdk: error: --output {notes}: exists and is not a govcdk report, so it would be lost; "
         "choose another file, or give --force to overwrite it\n")
     assert notes.read_text() == "my notes\n"
+    # files that merely mention govcdk are the user's too
+    for name, text in (("plan.md", "# govcdk notes\n"), ("package.json", '{"name": "govcdk"}\n'),
+                       ("r2.json", '{"schema": "mine"}\n')):
+        mine = tmp_path / name
+        mine.write_text(text)
+        r = run("check", str(p), "--no-cfn-lint", "--output", f"json:{mine}")
+        assert r.exit_code == 2 and "is not a govcdk report" in r.output, name
+        assert mine.read_text() == text
     link = tmp_path / "link.json"
     os.link(p, link)
     r = run("check", str(p), "--no-cfn-lint", "--output", str(link), "--force")

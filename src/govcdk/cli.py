@@ -259,10 +259,14 @@ def _parse_output(value: str, formats: Sequence[str]) -> tuple[str, Path]:
                      f"{', '.join(formats)} (e.g. sarif:{value})")
 
 
-_REPORT_MARKS = ('"schema": "govcdk.report/', '"name": "govcdk"', '<testsuites name="govcdk ',
-                 '"title": "govcdk ')
-"""What a report govcdk wrote holds near its start (JSON, SARIF, JUnit, OSCAL); Markdown starts
-with ``# govcdk ``, text ends with its ``Result:`` line."""
+_REPORT_MARKS = (
+    ('"$schema": "https://json.schemastore.org/sarif', '"name": "govcdk"'),          # SARIF
+    ('<testsuites name="govcdk ',),                                                  # JUnit
+    ('"assessment-results"', '"title": "govcdk '),                                   # OSCAL
+)
+"""What a report govcdk wrote holds near its start (every string of one entry); JSON holds its
+``"schema": "govcdk.report/`` near its end (sorted keys), Markdown starts with its title line,
+text ends with its ``Result:`` line."""
 
 
 def _is_govcdk_report(path: Path) -> bool:
@@ -276,7 +280,9 @@ def _is_govcdk_report(path: Path) -> bool:
             tail = fh.read().decode("utf-8", "replace")
     except OSError:
         return False
-    if head.startswith("# govcdk ") or any(mark in head for mark in _REPORT_MARKS[1:]):
+    first = head.split("\n", 1)[0].strip()
+    if first in ("# govcdk check report", "# govcdk verify report") \
+            or any(all(m in head for m in marks) for marks in _REPORT_MARKS):
         return True
     if '"schema": "govcdk.report/' in tail:                  # sorted keys: schema comes late
         return True
