@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -263,7 +265,8 @@ def test_output_never_overwrites_what_the_user_wrote(tmp_path):
     assert notes.read_text() == "my notes\n"
     # files that merely mention govcdk are the user's too
     for name, text in (("plan.md", "# govcdk notes\n"), ("package.json", '{"name": "govcdk"}\n'),
-                       ("r2.json", '{"schema": "mine"}\n')):
+                       ("r2.json", '{"schema": "mine"}\n'),
+                       ("log.txt", "my log\nResult: 0 failing findings (PASS 3)\n")):
         mine = tmp_path / name
         mine.write_text(text)
         r = run("check", str(p), "--no-cfn-lint", "--output", f"json:{mine}")
@@ -287,6 +290,28 @@ def test_output_never_overwrites_what_the_user_wrote(tmp_path):
     assert r.exit_code == 2 and "the file is read-only" in r.output
     r = run("check", str(p), "--no-cfn-lint", "--output", str(notes), "--force")
     assert r.exit_code == 0 and notes.read_text().startswith("# govcdk check report")
+
+
+def test_output_to_a_pipe_or_device_is_written_never_read(tmp_path):
+    """Retest R1: the overwrite guard read the existing --output to recognise a report, which
+    blocked forever on a FIFO (and refused /dev/null). Only regular files are looked at."""
+    import os
+    import threading
+
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    assert run("check", str(p), "--no-cfn-lint", "--output", "json:/dev/null").exit_code == 0
+    fifo = tmp_path / "report.json"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    # a separate process with a timeout: the old guard blocked forever here
+    r = subprocess.run([sys.executable, "-m", "govcdk.cli", "check", str(p), "--no-cfn-lint",
+                        "--output", str(fifo)], capture_output=True, text=True, timeout=120)
+    reader.join(timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert b'"schema": "govcdk.report/v1"' in got[0]
 
 
 def test_path_errors_are_one_govcdk_error_line(tmp_path):

@@ -266,7 +266,7 @@ _REPORT_MARKS = (
 )
 """What a report govcdk wrote holds near its start (every string of one entry); JSON holds its
 ``"schema": "govcdk.report/`` near its end (sorted keys), Markdown starts with its title line,
-text ends with its ``Result:`` line."""
+text starts with its templates or input errors and ends with its ``Result:`` line."""
 
 
 def _is_govcdk_report(path: Path) -> bool:
@@ -287,15 +287,24 @@ def _is_govcdk_report(path: Path) -> bool:
     if '"schema": "govcdk.report/' in tail:                  # sorted keys: schema comes late
         return True
     lines = [line for line in tail.splitlines() if line.strip()]
-    return bool(lines) and lines[-1].startswith("Result: ") and " failing finding" in lines[-1]
+    return first.startswith(("Templates checked: ", "Input errors: ")) and bool(lines) \
+        and lines[-1].startswith("Result: ") and " failing finding" in lines[-1]
 
 
 def _refuse_overwrite(output: Path, force: bool) -> None:
     """Refuse an --output that is read-only, or exists and is not a report govcdk wrote (the
-    user's file would be lost) unless ``force``. Nothing the user wrote is overwritten."""
-    if not output.exists() or output.is_dir():
+    user's file would be lost) unless ``force``. Nothing the user wrote is overwritten. Only a
+    regular file is looked at: a pipe, FIFO or device (``/dev/stdout``, ``>(...)``) is written
+    to as before, never read (reading one would block)."""
+    import stat
+
+    try:
+        mode = output.stat().st_mode
+    except OSError:
+        return                                  # does not exist (yet): nothing to lose
+    if not stat.S_ISREG(mode):
         return
-    if not output.stat().st_mode & 0o222 or not os.access(output, os.W_OK):
+    if not mode & 0o222 or not os.access(output, os.W_OK):
         raise UsageError(f"--output {output}: the file is read-only; choose another file")
     if not force and not _is_govcdk_report(output):
         raise UsageError(f"--output {output}: exists and is not a govcdk report, so it would be "
