@@ -693,6 +693,22 @@ MAX_AGENCY_FILE_BYTES = 1 << 20
 """Agency files are small; anything over 1 MiB is refused before parsing."""
 
 
+def construct_checked(loader: yaml.SafeLoader, node: yaml.Node, deep: bool) -> Any:
+    """``SafeLoader.construct_object``, with a value its tag cannot hold (``!!int foo``,
+    ``!!bool maybe``, ``!!map [1]``), for which PyYAML raises a bare ValueError, KeyError...
+    (a traceback), as a ``ConstructorError`` with the line, which the loaders report as
+    invalid YAML."""
+    from govcdk.policies.decode import CONSTRUCT_ERRORS, node_problem
+
+    try:
+        return yaml.SafeLoader.construct_object(loader, node, deep=deep)
+    except yaml.YAMLError:
+        raise
+    except CONSTRUCT_ERRORS as exc:
+        raise yaml.constructor.ConstructorError(None, None, node_problem(node, exc),
+                                                node.start_mark) from None
+
+
 class _AgencyLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing duplicate keys (the last one would win silently) and
     anchors/aliases (an agency file needs none, and they allow "billion laughs" expansion)."""
@@ -707,6 +723,9 @@ class _AgencyLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(None, None, "anchors (&name) are not allowed in agency files",
                                        event.start_mark)
         return super().compose_node(parent, index)
+
+    def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        return construct_checked(self, node, deep)
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
         seen: set[Any] = set()

@@ -110,6 +110,26 @@ def test_date_that_does_not_exist_is_an_input_error_with_its_line(tmp_path: Path
     assert [t.path for t in load_targets([good])] == [good]
 
 
+@pytest.mark.parametrize("value, message", [
+    ("!!int foo", "'foo' is not a valid !!int value; quote it if it is text"),
+    ("!!float abc", "'abc' is not a valid !!float value"),
+    ("!!bool maybe", "'maybe' is not a valid !!bool value"),
+    ("!!timestamp foo", "'foo' is not a valid !!timestamp value"),
+    ("!!int 0b102", "'0b102' is not a valid !!int value"),
+    ("!!map [1]", "a list cannot be tagged !!map"),
+    ("!!seq {a: 1}", "a mapping cannot be tagged !!seq"),
+])
+def test_a_tag_its_value_cannot_hold_is_an_input_error(tmp_path: Path, value: str,
+                                                       message: str) -> None:
+    """Retest R3: explicit YAML tags whose value PyYAML cannot construct raised a bare
+    ValueError/KeyError/TypeError (a traceback, the other files unchecked)."""
+    bad = write(tmp_path / "a.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"
+                                     f"    Properties:\n      DisplayName: {value}\n")
+    with pytest.raises(InputError) as err:
+        load_targets([bad])
+    assert str(err.value).startswith(f"{bad}: not a CloudFormation template: line 5: {message}")
+
+
 def test_missing_path_raises_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="nope.yaml"):
         load_targets([tmp_path / "nope.yaml"])

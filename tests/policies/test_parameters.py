@@ -167,6 +167,9 @@ def test_policy_file_shape_errors(tmp_path: Path) -> None:
                  "     reason: HSM-backed keys rotate on the vendor cycle, expires: 2026-02-30}\n")
     with pytest.raises(InputError, match=r"policy.yaml \(line 3, column 67\): not valid YAML: '2026-02-30' is not a valid date or time \(day is out of range for month\)"):
         load_policy(p)
+    p.write_text("exceptions:\n  - {rule: GOV-KMS-001, value: !!bool maybe}\n")
+    with pytest.raises(InputError, match=r"policy.yaml \(line 2, column 32\): not valid YAML: 'maybe' is not a valid !!bool value"):
+        load_policy(p)
 
 
 # ------------------------------------------------------------------------------- CLI

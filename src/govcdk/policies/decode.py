@@ -73,8 +73,32 @@ class BadScalar(ValueError):
         self.line = line
 
 
+CONSTRUCT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+"""What PyYAML's constructors raise, unwrapped, for a value their tag cannot hold (``!!int
+foo``, ``!!bool maybe``, ``!!map [1]``, ``!!timestamp foo``)."""
+
+
+def node_problem(node: Any, exc: BaseException) -> str:
+    """``'foo' is not a valid !!int value; quote it if it is text``, for a node PyYAML could
+    not construct (``exc``, PyYAML's own error, says nothing a template author can use)."""
+    tag = str(getattr(node, "tag", "") or "")
+    short = "!!" + tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
+    if isinstance(node, ScalarNode):
+        return f"{node.value!r} is not a valid {short} value; quote it if it is text"
+    what = "a list" if isinstance(node, SequenceNode) else "a mapping"
+    return f"{what} cannot be tagged {short}"
+
+
 class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
-    pass
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's, with a value its tag cannot hold as a :class:`BadScalar` naming the line
+        (PyYAML raises a bare ValueError, KeyError...: a traceback)."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (BadScalar, _NotPlain):
+            raise
+        except CONSTRUCT_ERRORS as exc:
+            raise BadScalar(node_problem(node, exc), node.start_mark.line + 1) from None
 
 
 def _timestamp(loader: _Loader, node: ScalarNode) -> Any:

@@ -104,10 +104,11 @@ def _policy_loader() -> type:
     are a YAML error with the line, not a traceback."""
     import yaml
 
-    from govcdk.config import construct_timestamp
+    from govcdk.config import construct_checked, construct_timestamp
 
     class _PolicyLoader(yaml.SafeLoader):
-        pass
+        def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+            return construct_checked(self, node, deep)
 
     _PolicyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     return _PolicyLoader
