@@ -26,7 +26,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import click
 
@@ -430,6 +430,12 @@ def check(paths: tuple[Path, ...], parameters: tuple[str, ...], all_allowed_valu
     try:
         settings = [(*rule_params.parse_rule_parameter(item), f"--rule-parameter {item}")
                     for item in rule_parameters]
+        given: dict[tuple[str, str], Any] = {}
+        for rule_id, name, value, source in settings:   # one value wins silently otherwise
+            if (rule_id, name) in given and given[(rule_id, name)] != value:
+                raise UsageError(f"{source}: {rule_id}.{name} is given twice "
+                                 f"({given[(rule_id, name)]} and {value}); give it once")
+            given[(rule_id, name)] = value
         selection = run.select(rule_patterns=rule_patterns, baseline=baseline, controls=controls,
                                policy_file=policy_file, settings=settings, today=today)
         templates = load_targets(targets, problems=problems)

@@ -132,6 +132,26 @@ def test_exceptions_that_do_not_allow_the_loosening(exception, value, message) -
         resolve(policy, load_rules(), TODAY)
 
 
+def test_an_exception_to_a_high_rule_lasts_at_most_a_year() -> None:
+    """Retest R4: a HIGH rule (GOV-EC2-004) could be loosened until 9999-12-31, no expiry in
+    all but name; as suppressions, an exception to a HIGH or CRITICAL rule reaches at most
+    365 days past the day of the check. MEDIUM rules (GOV-LOGS-001) have no horizon."""
+    def policy(expires: str) -> Policy:
+        p = Policy(exceptions=[_exception(rule="GOV-EC2-004", parameter="max_hop_limit", value=3,
+                                          expires=expires)])
+        p.set("GOV-EC2-004", "max_hop_limit", 3, "test")
+        return p
+
+    with pytest.raises(InputError, match=r"expires 9999-12-31 is more than 365 days ahead; "
+                                         r"GOV-EC2-004 has severity HIGH"):
+        resolve(policy("9999-12-31"), load_rules(), TODAY)
+    with pytest.raises(InputError, match=r"expires 2026-06-02 is more than 365 days ahead"):
+        resolve(policy("2026-06-02"), load_rules(), TODAY)
+    resolved = resolve(policy("2026-06-01"), load_rules(), TODAY)      # TODAY + 365 days
+    assert resolved.values == {"GOV-EC2-004": {"max_hop_limit": 3}}
+    assert resolve(Policy(exceptions=[_exception(expires="9999-12-31")]), load_rules(), TODAY)
+
+
 def test_unused_exception_is_a_warning_not_an_error() -> None:
     policy = Policy(exceptions=[_exception()])
     policy.set("GOV-LOGS-001", "min_retention_days", 400, "test")
@@ -209,6 +229,15 @@ def test_cli_rule_parameter_tightens(logs: Path) -> None:
 def test_cli_rule_parameter_errors_exit_2(logs: Path, item: str, message: str) -> None:
     r = run(str(logs), "--rule-parameter", item)
     assert r.exit_code == 2 and message in r.output, r.output
+
+
+def test_cli_rule_parameter_given_twice_exit_2(logs: Path) -> None:
+    """Retest R5: the second --rule-parameter silently won."""
+    r = run(str(logs), "--rule-parameter", "GOV-LOGS-001.min_retention_days=400",
+            "--rule-parameter", "GOV-LOGS-001.min_retention_days=731")
+    assert r.exit_code == 2
+    assert ("--rule-parameter GOV-LOGS-001.min_retention_days=731: GOV-LOGS-001.min_retention_days "
+            "is given twice (400 and 731); give it once") in r.output
 
 
 def test_cli_policy_file_with_exception(logs: Path, tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import ParameterException, Rule
-from .suppressions import parse_date, reason_problem
+from .suppressions import EXPIRY_REQUIRED, MAX_HIGH_EXPIRY_DAYS, parse_date, reason_problem
 
 POLICY_KEYS = ("parameters", "exceptions")
 EXCEPTION_KEYS = ("rule", "parameter", "value", "reason", "expires")
@@ -244,6 +244,12 @@ def resolve(policy: Policy | None, rules: Sequence[Rule], today: _dt.date) -> Re
             expires = parse_date(e["expires"])
         except ValueError as exc:
             raise InputError(f"{where}: {exc}") from None
+        if rule.severity in EXPIRY_REQUIRED and (expires - today).days > MAX_HIGH_EXPIRY_DAYS:
+            raise InputError(
+                f"{where}: expires {expires.isoformat()} is more than {MAX_HIGH_EXPIRY_DAYS} "
+                f"days ahead; {rule.id} has severity {rule.severity.value}, and an exception "
+                f"to a HIGH or CRITICAL rule lasts at most {MAX_HIGH_EXPIRY_DAYS} days at a time "
+                f"(renew it with its reason when it is reviewed)")
         if (rule.id, name) in exceptions:
             raise InputError(f"{where}: a second exception for {rule.id} {name}")
         exceptions[(rule.id, name)] = (value, " ".join(str(e["reason"]).split()), expires, source)
