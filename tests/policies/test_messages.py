@@ -13,7 +13,8 @@ from govcdk.policies.rules.ec2._security_group import ports
     ({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535}, "tcp ports 0-65535"),
     ({"IpProtocol": "1", "FromPort": -1, "ToPort": -1}, "icmp (1) all ports"),
     ({"IpProtocol": -1}, "all protocols and ports"),
-    ({"IpProtocol": "50", "FromPort": 1, "ToPort": 1}, "50 port 1"),   # ESP: no name in EC2
+    ({"IpProtocol": "132", "FromPort": 22, "ToPort": 22}, "sctp (132) port 22"),
+    ({"IpProtocol": "253", "FromPort": 1, "ToPort": 1}, "253 port 1"),   # experimental: no name
 ])
 def test_security_group_ports_name_the_protocol(rule, text):
     assert ports(rule) == text

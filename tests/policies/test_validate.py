@@ -82,6 +82,29 @@ def test_references_cloudformation_refuses_leave_the_template_checkable() -> Non
                for p in problems({**template, "Transform": "AWS::LanguageExtensions"}, "t.json"))
 
 
+def test_find_in_map_of_what_the_template_does_not_declare() -> None:
+    """Retest R7 (cfn-lint E1011): a mapping or a literal key that does not exist; keys from
+    intrinsic functions are left to the resolver."""
+    def finding(args: list) -> list[str]:
+        template = {"Mappings": {"M": {"a": {"x": "1"}}}, "Parameters": {"P": {"Type": "String"}},
+                    "Resources": {"T": topic(Properties={"TopicName": {"Fn::FindInMap": args}})}}
+        return [p.message.split("; CloudFormation")[0] for p in problems(template, "t.json")]
+
+    assert finding(["M", "a", "x"]) == []
+    assert finding(["M", {"Ref": "P"}, "x"]) == []
+    assert finding(["M", "a", {"Ref": "AWS::Region"}]) == []
+    assert finding(["N", "a", "x"]) == [
+        "resource T: Properties.TopicName: Fn::FindInMap names mapping 'N', which is not "
+        "declared in Mappings (declared: M)"]
+    assert finding(["M", "b", "x"]) == [
+        "resource T: Properties.TopicName: Fn::FindInMap: mapping 'M' has no key 'b'"]
+    assert finding(["M", "a", "y"]) == [
+        "resource T: Properties.TopicName: Fn::FindInMap: mapping 'M' key 'a' has no key 'y'"]
+    assert finding(["M", "a"]) == [
+        "resource T: Properties.TopicName: Fn::FindInMap takes [mapping name, top-level key, "
+        "second-level key], not a list of 2"]
+
+
 def test_every_branch_of_fn_if_and_metadata_count() -> None:
     template = {"Conditions": {"X": {"Fn::Equals": ["a", "b"]}}, "Resources": {
         "A": topic(Properties={"TopicName": {"Fn::If": ["X", "a", {"Ref": "B"}]}}),

@@ -164,6 +164,31 @@ def problems(template: Mapping[str, Any], path: Path | str,
     return out
 
 
+def _find_in_map_problem(arg: Any, mappings: Mapping[str, Any]) -> str | None:
+    """What CloudFormation refuses in ``Fn::FindInMap [MapName, TopKey, SecondKey]`` with
+    literal names: a mapping the template does not declare, or a key it does not have
+    ("Unable to get mapping for ..."); None when the call may resolve."""
+    if not isinstance(arg, list) or len(arg) != 3:
+        return ("Fn::FindInMap takes [mapping name, top-level key, second-level key], not "
+                f"{_kind(arg)}" + (f" of {len(arg)}" if isinstance(arg, list) else ""))
+    names = [a if isinstance(a, str) else None for a in arg]
+    if names[0] is None:
+        return None
+    if names[0] not in mappings:
+        declared = ", ".join(sorted(map(str, mappings))) or "none"
+        return (f"Fn::FindInMap names mapping {names[0]!r}, which is not declared in Mappings "
+                f"(declared: {declared})")
+    top = mappings[names[0]]
+    if names[1] is None or not isinstance(top, Mapping):
+        return None
+    if names[1] not in top:
+        return f"Fn::FindInMap: mapping {names[0]!r} has no key {names[1]!r}"
+    second = top[names[1]]
+    if names[2] is not None and isinstance(second, Mapping) and names[2] not in second:
+        return f"Fn::FindInMap: mapping {names[0]!r} key {names[1]!r} has no key {names[2]!r}"
+    return None
+
+
 PSEUDO_PARAMETERS = frozenset({
     "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
     "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"})
@@ -179,13 +204,17 @@ def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineO
     declared; ``Fn::GetAtt`` on something that is not a resource; ``Fn::If`` without exactly
     a condition name and two values, or naming an undeclared condition; a ``Condition`` naming
     an undeclared condition; in ``Conditions``, a ``Ref`` to a resource; ``Fn::Select`` of a
-    literal index past the end of a literal list. Only for a template without ``Transform``."""
+    literal index past the end of a literal list; ``Fn::FindInMap`` of a mapping or literal
+    key the template does not declare (cfn-lint E1011). Only for a template without
+    ``Transform``."""
     params = template.get("Parameters")
     params = set(params) if isinstance(params, Mapping) else set()
     resources = template.get("Resources")
     resources = {str(k) for k in resources} if isinstance(resources, Mapping) else set()
     conds = template.get("Conditions")
     conds = {str(k) for k in conds} if isinstance(conds, Mapping) else set()
+    mappings = template.get("Mappings")
+    mappings = mappings if isinstance(mappings, Mapping) else {}
     out: list[InputProblem] = []
     what = {"Resources": "resource", "Outputs": "output", "Conditions": "condition"}
 
@@ -276,6 +305,10 @@ def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineO
                         add(section, name, p, f"Fn::Sub variable ${{{var}}} is not {declared}, "
                                               f"a resource attribute (${{Resource.Attr}}) or a "
                                               f"variable of the Fn::Sub mapping")
+                elif key == "Fn::FindInMap":
+                    problem = _find_in_map_problem(arg, mappings)
+                    if problem:
+                        add(section, name, p, problem)
                 elif key == "Fn::Select":
                     if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list) \
                             and not any(isinstance(i, Mapping) for i in arg[1]):

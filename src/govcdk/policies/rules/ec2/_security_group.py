@@ -45,9 +45,12 @@ INGRESS = Direction("ingress from", "ingress", "SourcePrefixListId")
 EGRESS = Direction("egress to", "egress", "DestinationPrefixListId")
 
 
-PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-"""IANA protocol numbers that EC2 security group rules also accept by name (Amazon EC2 API
-Reference, IpPermission ``IpProtocol``)."""
+PROTOCOL_NAMES = {"1": "icmp", "2": "igmp", "4": "ipip", "6": "tcp", "17": "udp", "41": "ipv6",
+                  "47": "gre", "50": "esp", "51": "ah", "58": "icmpv6", "89": "ospf",
+                  "132": "sctp"}
+"""Names of IANA protocol numbers (IANA "Assigned Internet Protocol Numbers") a security group
+rule may give as ``IpProtocol`` (Amazon EC2 API Reference, IpPermission: a name for tcp, udp,
+icmp and icmpv6, a number for any protocol), for messages."""
 
 
 def ports(rule: dict[str, Any]) -> str:
