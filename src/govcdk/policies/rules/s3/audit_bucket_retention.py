@@ -248,7 +248,10 @@ RULE = Rule(
         "18 more in cold storage, 30 months (913 days) in all. Object Lock with a default "
         "retention makes each delivered log object write-once for that period, even for "
         "administrators (COMPLIANCE mode); a lifecycle expiration shorter than 913 days "
-        "destroys records the agency must keep. No other static tool checks this."),
+        "destroys records the agency must keep. The lock lasts at least min_lock_days (365: "
+        "the active-storage year); a High system should tighten it to the whole 913 days "
+        "(--rule-parameter GOV-S3-002.min_lock_days=913), the floor govcdk's agency stacks "
+        "enforce at impact level High. No other static tool checks this."),
     remediation=(
         "CDK: s3.Bucket(self, 'AuditLogs', object_lock_enabled=True, "
         "object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(365)), "
