@@ -292,6 +292,30 @@ def test_output_never_overwrites_what_the_user_wrote(tmp_path):
     assert r.exit_code == 0 and notes.read_text().startswith("# govcdk check report")
 
 
+def test_a_large_json_report_is_recognised_and_replaced(tmp_path):
+    """Found by running `make demo` twice: the JSON report of five stacks and three scanners
+    holds its "schema" key more than 4 KB from either end (sorted keys), and the guard read
+    only the ends, so the second run refused to replace its own report."""
+    import json as _json
+
+    from govcdk.cli import _is_govcdk_report
+
+    big = {"findings": [{"message": "x" * 200}] * 100, "schema": "govcdk.report/v1",
+           "summary": {"rules_run": ["GOV-X-%03d" % i for i in range(1000)]}}
+    report = tmp_path / "reference.json"
+    report.write_text(_json.dumps(big, indent=2, sort_keys=True))
+    text = report.read_text()
+    where = text.index('"schema"')
+    assert where > 4096 and len(text) - where > 4096
+    assert _is_govcdk_report(report)
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    assert run("check", str(p), "--no-cfn-lint", "--output", str(report)).exit_code == 0
+    mine = tmp_path / "mine.json"
+    mine.write_text(_json.dumps({"findings": [], "schema": "mine"}))
+    assert not _is_govcdk_report(mine)
+
+
 def test_output_to_a_pipe_or_device_is_written_never_read(tmp_path):
     """Retest R1: the overwrite guard read the existing --output to recognise a report, which
     blocked forever on a FIFO (and refused /dev/null). Only regular files are looked at."""

@@ -265,8 +265,9 @@ _REPORT_MARKS = (
     ('"assessment-results"', '"title": "govcdk '),                                   # OSCAL
 )
 """What a report govcdk wrote holds near its start (every string of one entry); JSON holds its
-``"schema": "govcdk.report/`` near its end (sorted keys), Markdown starts with its title line,
-text starts with its templates or input errors and ends with its ``Result:`` line."""
+``"schema": "govcdk.report/`` anywhere (sorted keys put it after the findings), Markdown
+starts with its title line, text starts with its templates or input errors and ends with its
+``Result:`` line."""
 
 
 def _is_govcdk_report(path: Path) -> bool:
@@ -278,13 +279,18 @@ def _is_govcdk_report(path: Path) -> bool:
             size = path.stat().st_size
             fh.seek(max(0, size - 4096))
             tail = fh.read().decode("utf-8", "replace")
+            # JSON: sorted keys put "schema" after findings, groups and scanners, anywhere
+            # in a file of megabytes: look through it all (a few milliseconds)
+            fh.seek(0)
+            json_mark = b'"schema": "govcdk.report/' in fh.read() if head.startswith("{") \
+                else False
     except OSError:
         return False
+    if json_mark:
+        return True
     first = head.split("\n", 1)[0].strip()
     if first in ("# govcdk check report", "# govcdk verify report") \
             or any(all(m in head for m in marks) for marks in _REPORT_MARKS):
-        return True
-    if '"schema": "govcdk.report/' in tail:                  # sorted keys: schema comes late
         return True
     lines = [line for line in tail.splitlines() if line.strip()]
     return first.startswith(("Templates checked: ", "Input errors: ")) and bool(lines) \
