@@ -207,6 +207,8 @@ def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineO
     literal index past the end of a literal list; ``Fn::FindInMap`` of a mapping or literal
     key the template does not declare (cfn-lint E1011). Only for a template without
     ``Transform``."""
+    from .resolver import sub_variables  # the resolver's own Fn::Sub parsing
+
     params = template.get("Parameters")
     params = set(params) if isinstance(params, Mapping) else set()
     resources = template.get("Resources")
@@ -291,7 +293,6 @@ def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineO
                         (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (None, {})
                     if not isinstance(text, str):
                         continue
-                    from .resolver import sub_variables
                     local = local if isinstance(local, Mapping) else {}
                     for var in sub_variables(text):
                         if var in local:
