@@ -228,9 +228,9 @@ def _unresolved_references(template: Mapping[str, Any], where: str, lines: LineO
             logical_id=str(name), kind="reference", line=lines(p), location=render(p),
             checked=True))
 
-    def known(name: Any, *, resource_ok: bool = True) -> bool:
+    def known(name: Any) -> bool:
         return isinstance(name, str) and (name in params or name in PSEUDO_PARAMETERS
-                                          or (resource_ok and name in resources))
+                                          or name in resources)
 
     declared = ("a parameter, a resource or a pseudo parameter (AWS::Region, AWS::Partition, "
                 "AWS::AccountId...)")
