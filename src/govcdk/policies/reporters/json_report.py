@@ -21,21 +21,25 @@ Shape::
      "unused_suppressions": [UnusedSuppression.to_dict()...],
      "parameter_exceptions": [ParameterException.to_dict()...],
      "rule_parameters": {"GOV-LOGS-001": {"min_retention_days": 365}, ...},
-     "input_errors": [{"path", "message", "logical_id", "kind", "line", "location"}...]}
+     "input_errors": [{"path", "message", "logical_id", "kind", "line", "location",
+                       "checked"}...]}
 
 Every finding has a ``source`` (``govcdk``, ``cfn-lint``, ``checkov``) and a ``group``: the id
 of the findings of several sources about the same concern on the same resource, ``""`` for
 none (:func:`govcdk.scanners.mappings.group_findings`); ``groups`` lists each group once, with
 its findings by ``index`` into ``findings``, and ``scanners`` describes the other tools that
 ran (checkov: its version and result counts). v1 added ``group``, ``groups``, ``scanners``,
-``summary.by_source`` and ``summary.groups`` to v0; nothing was removed or renamed.
+``summary.by_source`` and ``summary.groups`` to v0, and later ``input_errors[].checked``;
+nothing was removed or renamed.
 
 A finding's ``acknowledgements`` lists the suppressions applied to it (``{"id", "reason",
 "expires", "poam", "wildcard"}``); ``summary.unused_suppressions`` and
 ``summary.parameter_exceptions`` count the two lists. ``input_errors`` lists the inputs that
 could not be checked at all (:class:`~govcdk.policies.errors.InputProblem`; ``kind`` is a stable
-token such as ``"syntax"``, ``"circular"``, ``"too-large"``), counted in
-``summary.input_errors``; a report with any is incomplete (``govcdk check`` exits 2). ``rule_parameters`` gives the values each
+token such as ``"syntax"``, ``"circular"``, ``"too-large"``), and the references CloudFormation
+refuses in templates that were checked all the same (``kind`` ``"reference"``, ``checked``
+true), counted in ``summary.input_errors``; a report with any is incomplete (``govcdk check``
+exits 2). ``rule_parameters`` gives the values each
 govcdk rule that takes parameters ran with.
 
 Keys are sorted and findings keep the report's order, so the same report always renders to the
