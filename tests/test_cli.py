@@ -316,6 +316,29 @@ def test_a_large_json_report_is_recognised_and_replaced(tmp_path):
     assert not _is_govcdk_report(mine)
 
 
+def test_output_to_own_stream_redirected_to_a_file_and_to_an_empty_file(tmp_path):
+    """Final break test: `--output text:/dev/stderr 2>>app.log` was refused (the stream is a
+    regular file then) and, once allowed, reopening /dev/stderr truncated the log. The report
+    is written to the process's own stream, appended as the shell asked. An existing empty
+    file (mktemp) holds nothing to lose."""
+    p = tmp_path / "ok.yaml"
+    p.write_text(PASSING_TEMPLATE)
+    log = tmp_path / "app.log"
+    log.write_text("earlier log line\n")
+    with log.open("a") as err:
+        r = subprocess.run([sys.executable, "-m", "govcdk.cli", "check", str(p), "--no-cfn-lint",
+                            "--format", "json", "--output", "text:/dev/stderr"],
+                           stdout=subprocess.DEVNULL, stderr=err, timeout=120)
+    assert r.returncode == 0
+    text = log.read_text()
+    assert text.startswith("earlier log line\nTemplates checked: 1")
+    assert "Result: 0 failing findings" in text
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert run("check", str(p), "--no-cfn-lint", "--output", str(empty)).exit_code == 0
+    assert '"schema": "govcdk.report/v1"' in empty.read_text()
+
+
 def test_output_to_a_pipe_or_device_is_written_never_read(tmp_path):
     """Retest R1: the overwrite guard read the existing --output to recognise a report, which
     blocked forever on a FIFO (and refused /dev/null). Only regular files are looked at."""

@@ -289,6 +289,8 @@ def test_not_a_mapping(tmp_path):
     ("agency: {code: ab}\nreview: 2026-02-30\n", r"\(line 2, column 9\): not valid YAML: '2026-02-30' is not a valid date or time \(day is out of range for month\); quote it"),
     # a tag its value cannot hold (retest R3): PyYAML raised a bare ValueError
     ("agency: {code: ab}\ntags: {created: !!int foo}\n", r"\(line 2, column 17\): not valid YAML: 'foo' is not a valid !!int value; quote it if it is text"),
+    ("agency: {code: ab}\ncluster: {node_count: !!map [1]}\n", r"\(line 2, column 23\): not valid YAML: expected a mapping node, but found sequence"),
+    ("agency: {code: ab}\ntags: !!set [[a, b]]\n", r"not valid YAML: expected a mapping node, but found sequence"),
 ])
 def test_unsafe_or_ambiguous_yaml(tmp_path, text, message):
     p = tmp_path / "a.yaml"

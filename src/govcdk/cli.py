@@ -297,19 +297,37 @@ def _is_govcdk_report(path: Path) -> bool:
         and lines[-1].startswith("Result: ") and " failing finding" in lines[-1]
 
 
+def _stream_fd(output: Path) -> int | None:
+    """The file descriptor ``output`` names when it is one of this process's own streams
+    (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``), else None."""
+    text = str(output)
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if text in named:
+        return named[text]
+    m = re.fullmatch(r"/(?:dev|proc/self)/fd/(\d+)", text)
+    return int(m.group(1)) if m else None
+
+
 def _refuse_overwrite(output: Path, force: bool) -> None:
     """Refuse an --output that is read-only, or exists and is not a report govcdk wrote (the
     user's file would be lost) unless ``force``. Nothing the user wrote is overwritten. Only a
     regular file is looked at: a pipe, FIFO or device (``/dev/stdout``, ``>(...)``) is written
-    to as before, never read (reading one would block)."""
+    to as before, never read (reading one would block), and so is a path under ``/dev`` or
+    ``/proc`` (a stream the shell may have redirected to a file) and an empty file."""
     import stat
 
+    if output.absolute().parts[1:2] in (("dev",), ("proc",)):
+        return      # /dev/stdout, /dev/fd/N...: the stream the user chose, even when the shell
+        #             redirected it to a file (`--output json:/dev/stdout > report.json`)
     try:
-        mode = output.stat().st_mode
+        st = output.stat()
     except OSError:
         return                                  # does not exist (yet): nothing to lose
+    mode = st.st_mode
     if not stat.S_ISREG(mode):
         return
+    if st.st_size == 0 and mode & 0o222 and os.access(output, os.W_OK):
+        return                                  # empty (mktemp): nothing to lose
     if not mode & 0o222 or not os.access(output, os.W_OK):
         raise UsageError(f"--output {output}: the file is read-only; choose another file")
     if not force and not _is_govcdk_report(output):
@@ -526,6 +544,14 @@ def _finish(report, *, wanted: Sequence[tuple[str, Path]], fmt: str, show_passed
             raise UsageError(f"--output {output}: cannot write the report: {blocker} is a file, "
                              "not a directory")
         try:
+            fd = _stream_fd(output)
+            if fd is not None:      # this process's own stream: write to it, never reopen it
+                sys.stdout.flush()  # (reopening truncates the file a shell redirected it to)
+                sys.stderr.flush()
+                data = _render(out_fmt, report, show_passed).encode("utf-8")
+                while data:
+                    data = data[os.write(fd, data):]
+                continue
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(_render(out_fmt, report, show_passed), encoding="utf-8")
         except OSError as exc:

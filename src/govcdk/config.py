@@ -728,6 +728,8 @@ class _AgencyLoader(yaml.SafeLoader):
         return construct_checked(self, node, deep)
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        if not isinstance(node, yaml.MappingNode):      # !!map [1], !!set [[a, b]]: PyYAML
+            return super().construct_mapping(node, deep=deep)   # says "expected a mapping"
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)

@@ -130,6 +130,18 @@ def test_a_tag_its_value_cannot_hold_is_an_input_error(tmp_path: Path, value: st
     assert str(err.value).startswith(f"{bad}: not a CloudFormation template: line 5: {message}")
 
 
+def test_cfn_lint_decoder_errors_name_the_real_line_and_file(tmp_path: Path) -> None:
+    """Final break test: tags only cfn-lint's decoder reads (!!binary, !!set...) reported
+    line 1 and "<unicode string>"; the line and file are those PyYAML's message names."""
+    bad = write(tmp_path / "b.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n"
+                                     "    Properties:\n      DisplayName: !!binary notbase64\n")
+    with pytest.raises(InputError) as err:
+        load_targets([bad])
+    (problem,) = err.value.problems
+    assert problem.line == 5 and problem.kind == "syntax"
+    assert f'in "{bad}", line 5' in problem.message and "<unicode string>" not in problem.message
+
+
 def test_missing_path_raises_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="nope.yaml"):
         load_targets([tmp_path / "nope.yaml"])

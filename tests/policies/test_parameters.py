@@ -143,8 +143,9 @@ def test_an_exception_to_a_high_rule_lasts_at_most_a_year() -> None:
         return p
 
     with pytest.raises(InputError, match=r"expires 9999-12-31 is more than 365 days ahead; "
-                                         r"GOV-EC2-004 has severity HIGH"):
+                                         r"GOV-EC2-004 has severity HIGH") as err:
         resolve(policy("9999-12-31"), load_rules(), TODAY)
+    assert "exception {rule: GOV-EC2-004, parameter: max_hop_limit, value: 3" in str(err.value)
     with pytest.raises(InputError, match=r"expires 2026-06-02 is more than 365 days ahead"):
         resolve(policy("2026-06-02"), load_rules(), TODAY)
     resolved = resolve(policy("2026-06-01"), load_rules(), TODAY)      # TODAY + 365 days

@@ -100,6 +100,11 @@ def test_find_in_map_of_what_the_template_does_not_declare() -> None:
         "resource T: Properties.TopicName: Fn::FindInMap: mapping 'M' has no key 'b'"]
     assert finding(["M", "a", "y"]) == [
         "resource T: Properties.TopicName: Fn::FindInMap: mapping 'M' key 'a' has no key 'y'"]
+    # CloudFormation reads mapping keys as strings: 456 and "456" are one key (final break test)
+    numeric = {"Mappings": {"N": {456: {8: "a"}, True: {"v": "t"}}},
+               "Resources": {"T": topic(Properties={"TopicName": {"Fn::FindInMap": ["N", "456", 8]},
+                                                    "DisplayName": {"Fn::FindInMap": ["N", "true", "v"]}})}}
+    assert problems(numeric, "t.json") == []
     assert finding(["M", "a"]) == [
         "resource T: Properties.TopicName: Fn::FindInMap takes [mapping name, top-level key, "
         "second-level key], not a list of 2"]

@@ -36,6 +36,7 @@ import contextlib
 import io
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -462,6 +463,12 @@ def _decode(path: Path) -> tuple[Mapping[str, Any], tuple[InputProblem, ...]]:
         if message.startswith("Cannot read file contents"):
             raise bad("cannot read it as UTF-8 text (a binary file?)", "unreadable")
         line = getattr(first, "linenumber", None)
+        # a YAML constructor error reaches cfn-lint's match as line 1; PyYAML's own text
+        # names the real line ('in "<unicode string>", line 9, column 18')
+        marked = re.search(r'in "<unicode string>", line (\d+)', message)
+        if marked:
+            line = int(marked.group(1))
+            message = message.replace('"<unicode string>"', f'"{path}"')
         where = f"line {line}: " if line else ""
         raise InputError.of([InputProblem(str(path), f"not a CloudFormation template: {where}"
                                           f"{message}", kind="syntax",

@@ -228,8 +228,9 @@ def resolve(policy: Policy | None, rules: Sequence[Rule], today: _dt.date) -> Re
     exceptions: dict[tuple[str, str], tuple[Any, str, _dt.date, str]] = {}
     for e in policy.exceptions:
         source = e.get("_source", "policy")
-        shown = {k: v for k, v in e.items() if k != "_source"}
-        where = f"{source}: exception {shown}"
+        shown = ", ".join(f"{k}: {v.isoformat() if isinstance(v, _dt.date) else v}"
+                          for k, v in e.items() if k != "_source")
+        where = f"{source}: exception {{{shown}}}"
         missing = [k for k in EXCEPTION_KEYS if e.get(k) is None]
         if missing:
             raise InputError(f"{where}: missing {', '.join(missing)}; an exception needs "

@@ -171,7 +171,13 @@ def _find_in_map_problem(arg: Any, mappings: Mapping[str, Any]) -> str | None:
     if not isinstance(arg, list) or len(arg) != 3:
         return ("Fn::FindInMap takes [mapping name, top-level key, second-level key], not "
                 f"{_kind(arg)}" + (f" of {len(arg)}" if isinstance(arg, list) else ""))
-    names = [a if isinstance(a, str) else None for a in arg]
+    def text(value: Any) -> str | None:
+        """A literal key as CloudFormation reads it: a string (456 and "456" are one key)."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value) if isinstance(value, (str, int, float)) else None
+
+    names = [text(a) for a in arg]
     if names[0] is None:
         return None
     if names[0] not in mappings:
@@ -181,10 +187,12 @@ def _find_in_map_problem(arg: Any, mappings: Mapping[str, Any]) -> str | None:
     top = mappings[names[0]]
     if names[1] is None or not isinstance(top, Mapping):
         return None
-    if names[1] not in top:
+    tops = {text(k): v for k, v in top.items()}
+    if names[1] not in tops:
         return f"Fn::FindInMap: mapping {names[0]!r} has no key {names[1]!r}"
-    second = top[names[1]]
-    if names[2] is not None and isinstance(second, Mapping) and names[2] not in second:
+    second = tops[names[1]]
+    if names[2] is not None and isinstance(second, Mapping) \
+            and names[2] not in {text(k) for k in second}:
         return f"Fn::FindInMap: mapping {names[0]!r} key {names[1]!r} has no key {names[2]!r}"
     return None
 
