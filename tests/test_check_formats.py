@@ -16,10 +16,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
-from govcdk.cli import OUTPUT_SUFFIXES, REPORT_FORMATS, main
+from govcdk.cli import OUTPUT_SUFFIXES, REPORT_FORMATS
 from govcdk.policies.reporters import WRITERS
+from tests_support import run_cli
 
 TEMPLATE = """\
 Resources:
@@ -56,11 +56,7 @@ SARIF_INVOCATION = {
 }
 
 
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+run = run_cli
 
 
 @pytest.fixture()

@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from govcdk.cli import main
 from govcdk.policies.validate import MAX_RESOURCES, MAX_TEMPLATE_BYTES
+from tests_support import run_cli
 
 GOOD = """\
 Resources:
@@ -33,11 +32,7 @@ SG = ("{Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x, Securit
       "[{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/16}]}}")
 
 
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+run = run_cli
 
 
 def check_json(tmp_path: Path, name: str, content: str | bytes, *extra: str):

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from govcdk.cli import main
 from govcdk.policies import load_rules
+from tests_support import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,12 +44,7 @@ Resources:
 """
 
 
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args))
-    # A traceback would surface as an exception other than SystemExit.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+run = run_cli
 
 
 def test_check_reference_assembly_is_clean(reference_assembly, tmp_path):

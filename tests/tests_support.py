@@ -94,3 +94,16 @@ the logical ID and reason govcdk names: two templates of aws-cloudformation-temp
 rain CLI's ``Fn::Rain::Embed`` directive (``rain pkg`` replaces it before deployment), and
 cfn-lint's ``bad/conditions.yaml`` fixture uses ``Fn::Of``. ``govcdk check`` reports each as an
 input error and exits 2."""
+
+
+def run_cli(*args: str):
+    """``govcdk ARGS`` through click's runner; fails the test on a traceback (an exception
+    other than SystemExit, or "Traceback" in the output)."""
+    from click.testing import CliRunner
+
+    from govcdk.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result

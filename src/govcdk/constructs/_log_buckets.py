@@ -172,6 +172,23 @@ def archive_bucket(scope: Construct, id: str, *, bucket_name: str, key: kms.IKey
     )
 
 
+def log_bucket_pair(scope: Construct, names: LogBucketNames, *, key: kms.IKey, lock_mode: str,
+                    lock_days: int, online_days: int, storage_class: str,
+                    expiration_days: int | None) -> tuple[s3.Bucket, s3.Bucket]:
+    """(access-log bucket ``AccessLogBucket``, archive bucket ``ArchiveBucket``) named by
+    ``names``: the archive locked in ``lock_mode`` for ``lock_days``, SSE-KMS with ``key``,
+    logging its access to the access-log bucket; both kept by the same lifecycle (see
+    :func:`access_log_bucket`, :func:`archive_bucket`). Shared by AuditLogging and
+    AuditLogReplica."""
+    retention = dict(online_days=online_days, storage_class=storage_class,
+                     expiration_days=expiration_days)
+    access = access_log_bucket(scope, "AccessLogBucket", bucket_name=names.access_logs, **retention)
+    archive = archive_bucket(scope, "ArchiveBucket", bucket_name=names.archive, key=key,
+                             lock_mode=lock_mode, lock_days=lock_days, access_logs=access,
+                             **retention)
+    return access, archive
+
+
 def check_retention(*, lock_mode: str | None, lock_days: int, online_days: int, storage_class: str,
                     expiration_days: int | None, impact_level: str = "moderate") -> str:
     """The Object Lock mode to use (``lock_mode``, else compliance at impact level ``high`` and

@@ -213,14 +213,10 @@ class AuditLogging(Construct):
         self.replicate_to = replicate_to
         archive_key = keyring.key_for("cloudtrail")
         logs_key = keyring.key_for("logs")
-        retention = dict(online_days=online_days, storage_class=archive_storage_class,
-                         expiration_days=expiration_days)
-
-        self.access_log_bucket = buckets.access_log_bucket(
-            self, "AccessLogBucket", bucket_name=self.names.access_logs, **retention)
-        self.archive_bucket = buckets.archive_bucket(
-            self, "ArchiveBucket", bucket_name=self.names.archive, key=archive_key, lock_mode=mode,
-            lock_days=object_lock_days, access_logs=self.access_log_bucket, **retention)
+        self.access_log_bucket, self.archive_bucket = buckets.log_bucket_pair(
+            self, self.names, key=archive_key, lock_mode=mode, lock_days=object_lock_days,
+            online_days=online_days, storage_class=archive_storage_class,
+            expiration_days=expiration_days)
 
         partition, account, region = Aws.PARTITION, stack.account, stack.region
         self.replication_role: iam.Role | None = None

@@ -85,13 +85,10 @@ class AuditLogReplica(Construct):
                              f"{govcloud.region(stack.region).other}")
         self.source_region = source_region
         self.names: LogBucketNames = log_bucket_names(agency_code, stack.account, stack.region, replica=True)
-        retention = dict(online_days=online_days, storage_class=archive_storage_class,
-                         expiration_days=expiration_days)
-        self.access_log_bucket = buckets.access_log_bucket(
-            self, "AccessLogBucket", bucket_name=self.names.access_logs, **retention)
-        self.archive_bucket = buckets.archive_bucket(
-            self, "ArchiveBucket", bucket_name=self.names.archive, key=key, lock_mode=mode,
-            lock_days=object_lock_days, access_logs=self.access_log_bucket, **retention)
+        self.access_log_bucket, self.archive_bucket = buckets.log_bucket_pair(
+            self, self.names, key=key, lock_mode=mode, lock_days=object_lock_days,
+            online_days=online_days, storage_class=archive_storage_class,
+            expiration_days=expiration_days)
         access_log_reason = replica_access_log_reason(source_region, stack.region)
         suppress(self.access_log_bucket, id="GOV-S3-005", reason=access_log_reason)
         acknowledge(self.access_log_bucket, tool=TOOL_CDK_NAG, id=NAG_REPLICATION, reason=access_log_reason)

@@ -43,13 +43,18 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     path = ("Properties", "StorageEncrypted")
     raw = props.get("StorageEncrypted")
     encrypted = as_bool(raw)
+    source = next((s for s in SOURCES if props.get(s) is not None), None)
+    if source is not None and props.get("KmsKeyId") is None and encrypted is not False:
+        # a restored database or replica keeps its source's key unless KmsKeyId names one
+        key = CheckResult.unknown(f"KmsKeyId not set: the database takes the KMS key of its "
+                                  f"source ({source}), which the template does not show",
+                                  ("Properties", "KmsKeyId"))
     out: list[CheckResult] = []
     if isinstance(encrypted, Unknown):
         out.append(CheckResult.unknown(f"StorageEncrypted cannot be resolved: "
                                        f"{encrypted.reason}", path))
     elif raw is None:
         mode = literal(props.get("EngineMode"), "EngineMode")
-        source = next((s for s in SOURCES if props.get(s) is not None), None)
         if resource.type == "AWS::RDS::DBCluster" and isinstance(mode, Unknown) \
                 and source is None:
             out.append(CheckResult.unknown(
@@ -70,12 +75,6 @@ def check(resource: Any, ctx: Any) -> list[CheckResult]:
     elif encrypted is not True:
         out.append(CheckResult.failed(f"StorageEncrypted is {describe(raw)}: storage is not "
                                       f"encrypted", path))
-    source = next((s for s in SOURCES if props.get(s) is not None), None)
-    if source is not None and props.get("KmsKeyId") is None and encrypted is not False:
-        # a restored database or replica keeps its source's key unless KmsKeyId names one
-        key = CheckResult.unknown(f"KmsKeyId not set: the database takes the KMS key of its "
-                                  f"source ({source}), which the template does not show",
-                                  ("Properties", "KmsKeyId"))
     return with_key(out, key, props.get("KmsKeyId"))
 
 
